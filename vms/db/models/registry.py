@@ -1,0 +1,155 @@
+"""Registry tables: agencies, their cameras, camera credentials (kept apart) and tags."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Literal, get_args
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vms.db.base import Base
+
+AgencyKind = Literal[
+    "municipality",
+    "subdistrict_admin",
+    "police_station",
+    "provincial_office",
+    "provincial_admin_org",
+    "highways",
+    "rural_roads",
+    "marine",
+    "immigration",
+    "tourist_police",
+    "private_partner",
+    "command_center",
+    "governor_office",
+]
+AGENCY_KINDS: tuple[str, ...] = get_args(AgencyKind)
+AgencyState = Literal["active", "retired"]
+CameraState = Literal["proposed", "active", "retired"]
+CAMERA_STATES: tuple[str, ...] = get_args(CameraState)
+PullMode = Literal["always", "on_demand"]
+Transport = Literal["tcp", "udp"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Agency(Base):
+    """A public body or partner that owns cameras (municipality, police station, ...)."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name_th: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    cameras: Mapped[list[Camera]] = relationship(back_populates="agency")
+
+    __table_args__ = (CheckConstraint("state IN ('active', 'retired')", name="state"),)
+
+
+class Camera(Base):
+    """One camera: where it is, who owns it, how to pull its streams (URLs without secrets)."""
+
+    __tablename__ = "cameras"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_th: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    main_url: Mapped[str] = mapped_column(String(2048))
+    sub_url: Mapped[str | None] = mapped_column(String(2048))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    model: Mapped[str | None] = mapped_column(String(200))
+    install_date: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    central_link: Mapped[bool] = mapped_column(Boolean, default=False)
+    pull_mode: Mapped[str] = mapped_column(String(16), default="always")
+    rtsp_transport: Mapped[str | None] = mapped_column(String(3))
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    agency: Mapped[Agency] = relationship(back_populates="cameras")
+    credential: Mapped[CameraCredential | None] = relationship(
+        back_populates="camera", cascade="all, delete-orphan", uselist=False
+    )
+    tag_rows: Mapped[list[CameraTag]] = relationship(
+        back_populates="camera", cascade="all, delete-orphan", order_by="CameraTag.tag"
+    )
+
+    __table_args__ = (
+        CheckConstraint("state IN ('proposed', 'active', 'retired')", name="state"),
+        CheckConstraint("pull_mode IN ('always', 'on_demand')", name="pull_mode"),
+        CheckConstraint(
+            "rtsp_transport IS NULL OR rtsp_transport IN ('tcp', 'udp')", name="rtsp_transport"
+        ),
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude"),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude"),
+        CheckConstraint("name_th IS NOT NULL OR name_en IS NOT NULL", name="has_name"),
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.credential is not None
+
+
+class CameraCredential(Base):
+    """The user name and password of a camera, in their own table so that no query of the
+    camera list can carry them by accident. Read only by the camera sync."""
+
+    __tablename__ = "camera_credentials"
+
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
+    )
+    username: Mapped[str] = mapped_column(String(200))
+    password: Mapped[str] = mapped_column(String(200))
+
+    camera: Mapped[Camera] = relationship(back_populates="credential")
+
+    def __repr__(self) -> str:
+        return f"CameraCredential(camera_id={self.camera_id}, username=***, password=***)"
+
+
+class CameraTag(Base):
+    """One lower-case tag of a camera ("beach", "market", "พื้นที่เสี่ยง")."""
+
+    __tablename__ = "camera_tags"
+
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+    camera: Mapped[Camera] = relationship(back_populates="tag_rows")

@@ -1,0 +1,1 @@
+"""The camera registry: agencies, cameras, their credentials, bulk import and export."""

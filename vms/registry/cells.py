@@ -1,0 +1,82 @@
+"""Turning one spreadsheet cell into a field value: types as Excel gives them, Thai words for
+enumerations, and formula injection refused.
+
+A text cell that starts with = + - @ (or a tab / CR) would run as a formula when the sheet is
+opened again, so it is refused with a row error. The same text behind a single quote ('=...),
+which is how our export neutralises it, is accepted and the quote removed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from vms.registry.columns import (
+    KIND_WORDS,
+    NUMERIC_FIELDS,
+    PULL_WORDS,
+    STATE_WORDS,
+    bool_value,
+    word_value,
+)
+from vms.registry.spreadsheet import FORMULA_PREFIXES, MAX_CELL_CHARS
+from vms.registry.thai import normalize_text
+
+
+def cell_value(name: str, raw: Any) -> Any:
+    """The value of field `name` from a raw cell; None for an empty cell. ValueError says why
+    a cell is unusable."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        return raw if name == "central_link" else ("yes" if raw else "no")
+    if isinstance(raw, int | float):
+        if name in NUMERIC_FIELDS:
+            return raw
+        return str(int(raw)) if isinstance(raw, int) or raw.is_integer() else str(raw)
+    if isinstance(raw, datetime | date):
+        if name == "install_date":
+            return raw
+        return raw.isoformat()
+    text = _text(name, str(raw))
+    if not text:
+        return None
+    return _word(name, text)
+
+
+def _text(name: str, raw: str) -> str:
+    if len(raw) > MAX_CELL_CHARS:
+        raise ValueError(f"cell is longer than {MAX_CELL_CHARS} characters")
+    if raw.startswith("'") and raw[1:].startswith(FORMULA_PREFIXES):
+        return normalize_text(raw[1:])
+    if raw.startswith(FORMULA_PREFIXES) and name not in NUMERIC_FIELDS:
+        first = repr(raw[0])
+        raise ValueError(
+            f"starts with {first}, which a spreadsheet would run as a formula; "
+            "put a ' in front to keep it as text"
+        )
+    return normalize_text(raw)
+
+
+def _word(name: str, text: str) -> Any:
+    if name == "state":
+        return _lookup(STATE_WORDS, text, "state")
+    if name == "pull_mode":
+        return _lookup(PULL_WORDS, text, "pull mode")
+    if name == "agency_kind":
+        return _lookup(KIND_WORDS, text, "agency kind")
+    if name == "central_link":
+        flag = bool_value(text)
+        if flag is None:
+            raise ValueError(f"{text!r} is not yes/no (ใช่/ไม่ใช่)")
+        return flag
+    if name == "rtsp_transport":
+        return text.lower()
+    return text
+
+
+def _lookup(words: dict[str, tuple[str, ...]], text: str, what: str) -> str:
+    value = word_value(words, text)
+    if value is None:
+        raise ValueError(f"{text!r} is not a {what} (one of {', '.join(words)})")
+    return value
