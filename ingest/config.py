@@ -1,0 +1,63 @@
+"""Settings of the ingest layer (camera pull, frame bus). Part of the one typed config."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class IngestConfig(BaseModel):
+    """How cameras are pulled and how the frame bus buffers for subscribers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rtsp_transport: Literal["tcp", "udp"] = Field(
+        "tcp", description="Default RTSP transport; a camera may override it."
+    )
+    connect_timeout_s: float = Field(
+        5.0, gt=0, le=120, description="Give up opening a camera stream after this many seconds."
+    )
+    stall_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="No packet for this long: the stream is stalled and reconnected.",
+    )
+    backoff_initial_s: float = Field(
+        0.5, gt=0, le=60, description="First wait before reconnecting a failed stream."
+    )
+    backoff_max_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Longest wait between reconnects (capped exponential, jittered).",
+    )
+    subscriber_queue_packets: int = Field(
+        120,
+        ge=8,
+        le=10_000,
+        description="Packets a subscriber may lag before it skips to the next keyframe.",
+    )
+    gop_cache_max_packets: int = Field(
+        600,
+        ge=1,
+        le=10_000,
+        description="Upper bound on packets kept from the latest GOP for new subscribers.",
+    )
+    on_demand_idle_s: float = Field(
+        10.0,
+        ge=0,
+        le=3600,
+        description="An on-demand stream keeps pulling this long after its last consumer left.",
+    )
+    stop_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        description="How long stopping waits for a worker thread before leaving it to exit alone.",
+    )
+    allowed_schemes: list[str] = Field(
+        default_factory=lambda: ["rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "srt"],
+        description="URL schemes a camera may use; anything else (file:, pipe:, ...) is refused.",
+    )

@@ -1,0 +1,203 @@
+"""One camera stream pulled in its own thread: open, demux, hand packets to the loop, reconnect.
+
+The thread owns every blocking PyAV call. Packets, stream parameters and state changes travel
+to the event loop through the shared `LoopHandoff`, in order, where they reach the frame bus
+channel and the health registry. Stopping sets an event that the demux loop checks on every
+packet; a thread blocked inside FFmpeg (a silent camera, a hanging connect) is woken through
+PyAV's interrupt callback (`interrupt.py`), otherwise bounded by the stall and connect timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import Any
+
+from ingest import interrupt
+from ingest.backoff import Backoff
+from ingest.config import IngestConfig
+from ingest.failures import Stalled, describe_failure
+from ingest.frame_bus import Channel
+from ingest.handoff import LoopHandoff
+from ingest.health import HealthRegistry, StreamState
+from ingest.packet import EncodedPacket, StreamInfo
+from ingest.source import PacketShaper, open_stream
+from ingest.spec import StreamSpec
+from ingest.timestamps import PtsNormaliser
+
+log = logging.getLogger(__name__)
+
+THREAD_STACK_BYTES = 1 << 20  # demux needs little stack; the default 8 MiB is mostly waste
+
+
+class StreamWorker:
+    """Pulls `spec` into `channel` until stopped, reporting its state to `health`."""
+
+    def __init__(
+        self,
+        spec: StreamSpec,
+        config: IngestConfig,
+        channel: Channel,
+        health: HealthRegistry,
+        handoff: LoopHandoff,
+        timeline: PtsNormaliser | None = None,
+    ) -> None:
+        self.spec = spec
+        self.key = spec.key
+        self._config = config
+        self._channel = channel
+        self._health = health
+        self._handoff = handoff
+        self._timeline = timeline or PtsNormaliser(max_gap_s=max(config.stall_timeout_s, 1.0))
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._native_id: int | None = None
+        self._done: asyncio.Future[None] = handoff.loop.create_future()
+        self._log_extra = {"camera_id": spec.key.camera_id, "stream": spec.key.stream}
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and not self._done.done()
+
+    def start(self) -> None:
+        """Start the worker thread (call on the loop thread)."""
+        if self._thread is not None:
+            return
+        interrupt.install()
+        previous = threading.stack_size(THREAD_STACK_BYTES)
+        try:
+            self._thread = threading.Thread(
+                target=self._run, name=f"ingest-{self.key}", daemon=True
+            )
+            self._thread.start()
+        finally:
+            threading.stack_size(previous)
+
+    def stop(self) -> None:
+        """Ask the thread to finish, waking it if FFmpeg has it waiting on a socket; `wait()`."""
+        self._stop.set()
+        if self._native_id is not None and not self._done.done():
+            interrupt.wake(self._native_id)
+
+    async def wait(self, within_s: float) -> bool:
+        """Wait until the thread has ended; False if it is still running after `within_s`."""
+        if self._thread is None:
+            return True
+        first = min(within_s, 0.5)
+        for timeout in (first, within_s - first):
+            try:
+                await asyncio.wait_for(asyncio.shield(self._done), max(timeout, 0.0))
+            except TimeoutError:
+                if self._stop.is_set() and self._native_id is not None:
+                    interrupt.wake(self._native_id)  # it may have entered a read after stop()
+                continue
+            return True
+        return False
+
+    # --- worker thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        interrupt.bind(self._stop)
+        self._native_id = threading.get_native_id()
+        try:
+            self._loop_forever()
+        except Exception:
+            log.exception("ingest worker crashed", extra=self._log_extra)
+            self._post_state(StreamState.ERROR, "internal error in the ingest worker")
+        finally:
+            try:
+                self._handoff.loop.call_soon_threadsafe(self._set_done)
+            except RuntimeError:
+                pass
+
+    def _set_done(self) -> None:
+        if not self._done.done():
+            self._done.set_result(None)
+
+    def _loop_forever(self) -> None:
+        cfg = self._config
+        backoff = Backoff(cfg.backoff_initial_s, max(cfg.backoff_max_s, cfg.backoff_initial_s))
+        normaliser = self._timeline
+        attempt = 0
+        while not self._stop.is_set():
+            if attempt:
+                self._handoff.put(self._count_reconnect, None)
+            attempt += 1
+            self._post_state(StreamState.STARTING, None)
+            delivered = False
+            normaliser.restart()
+            try:
+                delivered = self._pull_once(normaliser)
+                state, reason = StreamState.OFFLINE, "the camera ended the stream"
+            except Exception as exc:
+                state, reason = describe_failure(exc)
+            if self._stop.is_set():
+                break
+            log.warning("camera stream down: %s", reason, extra=self._log_extra)
+            self._post_state(state, reason)
+            if delivered:
+                backoff.reset()
+            self._stop.wait(backoff.next_delay())
+
+    def _pull_once(self, normaliser: PtsNormaliser) -> bool:
+        """Open, then demux until the stream ends or fails; True if any packet was delivered."""
+        container, stream = open_stream(self.spec, self._config)
+        delivered = False
+        last = time.monotonic()
+        try:
+            shaper = PacketShaper(stream, normaliser)
+            self._handoff.put(self._apply_info, shaper.info)
+            put, deliver, stop = self._handoff.put, self._deliver, self._stop
+            for raw in container.demux(stream):
+                if stop.is_set():
+                    break
+                for packet, new_info in shaper.shape(raw):
+                    if new_info is not None:
+                        log.info(
+                            "camera stream parameters changed: %sx%s",
+                            new_info.width,
+                            new_info.height,
+                            extra=self._log_extra,
+                        )
+                        put(self._apply_info, new_info)
+                    put(deliver, packet, droppable=True)
+                    last = packet.received
+                    if not delivered:
+                        delivered = True
+                        self._post_state(StreamState.ONLINE, None)
+                        log.info("camera stream online", extra=self._log_extra)
+        except Exception:
+            if self._stop.is_set():
+                return delivered
+            # FFmpeg reports a read timeout variously (ETIMEDOUT, EIO, -1): silence tells it.
+            if time.monotonic() - last >= 0.9 * self._config.stall_timeout_s:
+                raise Stalled() from None
+            raise
+        finally:
+            container.close()
+        return delivered
+
+    def _post_state(self, state: StreamState, reason: str | None) -> None:
+        self._handoff.put(self._apply_state, (state, reason))
+
+    # --- loop thread -----------------------------------------------------------------------
+
+    def _deliver(self, packet: EncodedPacket) -> None:
+        self._channel.publish(packet)
+        self._health.entry(self.key).record(packet)
+
+    def _apply_info(self, info: StreamInfo) -> None:
+        self._channel.set_info(info)
+        self._health.entry(self.key).apply_info(info)
+
+    def _apply_state(self, change: tuple[StreamState, str | None]) -> None:
+        if self._stop.is_set() and change[0] != StreamState.ERROR:
+            return  # a stopping worker no longer speaks for the stream
+        if change[0] in (StreamState.OFFLINE, StreamState.ERROR, StreamState.STALLED):
+            self._channel.reset()  # never start a new viewer or snapshot on a stale picture
+        self._health.set_state(self.key, *change)
+
+    def _count_reconnect(self, _: Any) -> None:
+        self._health.entry(self.key).reconnects += 1
