@@ -1,0 +1,59 @@
+"""Dependencies shared by routes: the running services, a database session, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from vms.auth.csrf import check_same_origin
+from vms.auth.principal import Principal
+from vms.errors import NotAuthenticated
+from vms.services import Services
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    with services.db.session() as session:
+        yield session
+
+
+# scope="function": the unit of work commits (or fails) before the response is sent, so a
+# client that reads right after a write sees it, and a failed commit is the request's error.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+SESSION_COOKIE = "vms_session"
+
+
+def current_principal(request: Request, services: ServicesDep, session: SessionDep) -> Principal:
+    """The signed-in caller: `Authorization: Bearer` (OAuth2 or API token) or the session
+    cookie; cookie-authenticated unsafe requests must come from our own origin (CSRF)."""
+    client = request.client.host if request.client else None
+    auth = services.identity.auth
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer":
+            raise NotAuthenticated("use a Bearer token or sign in")
+        return auth.resolve(session, secret.strip(), "bearer", client)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie is None:
+        raise NotAuthenticated("not signed in")
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    check_same_origin(
+        request.method, request.headers, own, services.settings.server.trusted_origins
+    )
+    return auth.resolve(session, cookie, "session", client)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

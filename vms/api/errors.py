@@ -1,0 +1,49 @@
+"""Maps domain errors to HTTP once, for every route. Bad input is a 4xx that says what was
+wrong; never a 500, and never an echo of what was sent (it may hold a password)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vms.errors import VmsError
+
+log = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, details: object | None = None) -> dict[str, object]:
+    body: dict[str, object] = {"error": code, "detail": message}
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on `app`."""
+
+    @app.exception_handler(VmsError)
+    async def _domain(_request: Request, exc: VmsError) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.details), exc.status_code, headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            problems.append({"field": loc, "problem": err.get("msg", "invalid")})
+        summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems) or "invalid request"
+        return JSONResponse(error_body("invalid_input", summary, problems), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)

@@ -1,0 +1,135 @@
+"""The audit trail: search (who watched our cameras?), CSV export, chain verification."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
+from vms.audit import AuditQuery, search, to_csv
+from vms.auth.principal import Principal
+from vms.auth.roles import Permission
+from vms.db.models.identity import AuditRecord
+from vms.errors import Forbidden
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+
+class AuditOut(BaseModel):
+    """One audit record."""
+
+    seq: int
+    at: datetime
+    action: str
+    outcome: str
+    user_id: int | None
+    username: str | None
+    agency_id: int | None
+    camera_id: int | None
+    camera_agency_id: int | None
+    client_addr: str | None
+    detail: dict[str, Any]
+    hash: str
+
+
+class VerifyOut(BaseModel):
+    """Result of walking the hash chain."""
+
+    ok: bool
+    checked: int
+    first_broken: int | None
+    reason: str
+
+
+def _query(
+    user_id: int | None,
+    agency_id: int | None,
+    camera_id: int | None,
+    action: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    before_seq: int | None,
+) -> AuditQuery:
+    return AuditQuery(user_id, agency_id, camera_id, action, since, until, limit, before_seq)
+
+
+def _require(principal: Principal) -> None:
+    if not principal.can(Permission.VIEW_AUDIT):
+        raise Forbidden("reading the audit trail needs view_audit")
+
+
+def _out(r: AuditRecord) -> AuditOut:
+    return AuditOut(
+        seq=r.seq,
+        at=r.at,
+        action=r.action,
+        outcome=r.outcome,
+        user_id=r.user_id,
+        username=r.username,
+        agency_id=r.agency_id,
+        camera_id=r.camera_id,
+        camera_agency_id=r.camera_agency_id,
+        client_addr=r.client_addr,
+        detail=r.detail or {},
+        hash=r.hash,
+    )
+
+
+Limit = Annotated[int, Query(ge=1, le=5000)]
+
+
+@router.get("")
+def records(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    user_id: int | None = None,
+    agency_id: int | None = None,
+    camera_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Limit = 500,
+    before_seq: int | None = None,
+) -> list[AuditOut]:
+    """Records the caller may read, newest first, filtered by user, agency, camera, time."""
+    _require(principal)
+    q = _query(user_id, agency_id, camera_id, action, since, until, limit, before_seq)
+    return [_out(r) for r in search(session, principal, q)]
+
+
+@router.get("/export.csv")
+def export_csv(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    user_id: int | None = None,
+    agency_id: int | None = None,
+    camera_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Limit = 5000,
+) -> Response:
+    """The same search as CSV for a spreadsheet (cells cannot run as formulas)."""
+    _require(principal)
+    q = _query(user_id, agency_id, camera_id, action, since, until, limit, None)
+    return Response(
+        to_csv(search(session, principal, q)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )
+
+
+@router.get("/verify")
+def verify(principal: CurrentPrincipal, services: ServicesDep) -> VerifyOut:
+    """Walk the whole chain (supervisor and system administrator: it spans every agency)."""
+    _require(principal)
+    if not principal.is_global and principal.role != "supervisor":
+        raise Forbidden("verifying the whole trail is for the supervisor or system administrator")
+    result = services.identity.audit.verify()
+    return VerifyOut(
+        ok=result.ok, checked=result.checked, first_broken=result.first_broken, reason=result.reason
+    )

@@ -1,0 +1,174 @@
+"""Cameras: `/api/v1/cameras`. CRUD (DELETE retires), filtered Thai-aware listing with each
+stream's status, and bulk import/export of the inventory (CSV/XLSX).
+
+Route bodies stay thin: the work is in vms/registry/. A change commits first, then publishes
+`camera.changed` so the camera sync reconciles ingest with what is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Query, Response, UploadFile, status
+
+from vms.access import camera_clause, require_agency, require_camera, require_global
+from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
+from vms.audit import AuditEntry
+from vms.auth.roles import Permission
+from vms.db.models.registry import Camera, CameraState
+from vms.errors import InvalidInput, PayloadTooLarge
+from vms.registry import cameras
+from vms.registry.exporter import MEDIA_TYPES, export_cameras
+from vms.registry.importer import ImportReport, import_cameras
+from vms.registry.present import camera_out
+from vms.registry.schemas import CameraCreate, CameraOut, CameraPage, CameraUpdate
+from vms.registry.spreadsheet import MAX_FILE_BYTES
+from vms.services import Services
+
+router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
+
+CAMERA_CHANGED = "camera.changed"
+
+
+def _changed(services: Services, action: str, camera_ids: list[int], **extra: Any) -> None:
+    services.events.publish(CAMERA_CHANGED, {"action": action, "camera_ids": camera_ids, **extra})
+
+
+def _audit(services: Services, principal: CurrentPrincipal, action: str, camera: Camera) -> None:
+    entry = AuditEntry.by(principal, action, camera_id=camera.id, camera_agency_id=camera.agency_id)
+    services.identity.audit.append(entry)
+
+
+def _out(services: Services, camera: Camera) -> CameraOut:
+    return camera_out(camera, getattr(services, "health", None))
+
+
+@router.get("")
+def list_cameras(
+    session: SessionDep,
+    services: ServicesDep,
+    principal: CurrentPrincipal,
+    agency_id: int | None = None,
+    tag: Annotated[str | None, Query(max_length=64)] = None,
+    state: CameraState | None = None,
+    central_link: bool | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in code/name/place")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CameraPage:
+    """Cameras ordered by code; `q` matches code, Thai/English names, address, model, tags."""
+    filters = cameras.CameraFilter(agency_id, tag, state, central_link, q)
+    visible = camera_clause(principal, Permission.VIEW_LIVE, datetime.now(UTC))
+    total, rows = cameras.list_cameras(session, filters, limit=limit, offset=offset, where=visible)
+    items = [_out(services, camera) for camera in rows]
+    return CameraPage(total=total, limit=limit, offset=offset, items=items)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_camera(
+    body: CameraCreate, session: SessionDep, services: ServicesDep, principal: CurrentPrincipal
+) -> CameraOut:
+    """Register a camera; 409 on a taken code, 422 naming a refused URL field."""
+    missing = f"no agency with id {body.agency_id}"
+    require_agency(principal, Permission.MANAGE_CAMERAS, body.agency_id, not_found=missing)
+    schemes = services.settings.ingest.allowed_schemes
+    camera = cameras.create_camera(session, body, schemes)
+    session.commit()
+    _changed(services, "created", [camera.id])
+    _audit(services, principal, "camera.create", camera)
+    return _out(services, camera)
+
+
+@router.get("/export")
+def export(
+    session: SessionDep, principal: CurrentPrincipal, format: Literal["csv", "xlsx"] = "csv"
+) -> Response:
+    """The whole inventory in the import format (no credentials); system administrator."""
+    require_global(principal, Permission.MANAGE_CAMERAS)
+    data = export_cameras(session, format)
+    disposition = f'attachment; filename="cameras.{format}"'
+    return Response(data, media_type=MEDIA_TYPES[format],
+                    headers={"Content-Disposition": disposition})  # fmt: skip
+
+
+@router.post("/import")
+def import_file(
+    file: UploadFile,
+    session: SessionDep,
+    services: ServicesDep,
+    principal: CurrentPrincipal,
+    dry_run: Annotated[bool, Form()] = False,
+    dry_run_query: Annotated[bool, Query(alias="dry_run")] = False,
+) -> ImportReport:
+    """Upsert cameras from a CSV/XLSX by camera code: all rows or none. `dry_run` (form or
+    query) only reports. 413 over 10 MB; 422 if the file is not a readable CSV/XLSX."""
+    require_global(principal, Permission.MANAGE_CAMERAS)
+    if file.size is not None and file.size > MAX_FILE_BYTES:
+        raise PayloadTooLarge(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    data = file.file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise PayloadTooLarge(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    if not data:
+        raise InvalidInput("the file is empty")
+    report, written = import_cameras(
+        session,
+        data,
+        file.filename,
+        allowed_schemes=services.settings.ingest.allowed_schemes,
+        dry_run=dry_run or dry_run_query,
+    )
+    if report.applied:
+        session.commit()
+        if written:
+            _changed(services, "imported", written)
+            services.identity.audit.append(
+                AuditEntry.by(principal, "camera.import", detail={"camera_ids": written})
+            )
+    return report
+
+
+@router.get("/{camera_id}")
+def get_camera(
+    camera_id: int, session: SessionDep, services: ServicesDep, principal: CurrentPrincipal
+) -> CameraOut:
+    """One camera with its streams' status."""
+    missing = f"no camera with id {camera_id}"
+    require_camera(session, principal, Permission.VIEW_LIVE, camera_id, not_found=missing)
+    return _out(services, cameras.get_camera(session, camera_id))
+
+
+@router.patch("/{camera_id}")
+def update_camera(
+    camera_id: int,
+    body: CameraUpdate,
+    session: SessionDep,
+    services: ServicesDep,
+    principal: CurrentPrincipal,
+) -> CameraOut:
+    """Change the fields sent (username+password together; both null removes them)."""
+    missing = f"no camera with id {camera_id}"
+    require_camera(session, principal, Permission.MANAGE_CAMERAS, camera_id, not_found=missing)
+    if body.agency_id is not None:
+        moved = f"no agency with id {body.agency_id}"
+        require_agency(principal, Permission.MANAGE_CAMERAS, body.agency_id, not_found=moved)
+    schemes = services.settings.ingest.allowed_schemes
+    camera = cameras.update_camera(session, camera_id, body, schemes)
+    session.commit()
+    _changed(services, "updated", [camera.id])
+    _audit(services, principal, "camera.update", camera)
+    return _out(services, camera)
+
+
+@router.delete("/{camera_id}")
+def retire_camera(
+    camera_id: int, session: SessionDep, services: ServicesDep, principal: CurrentPrincipal
+) -> CameraOut:
+    """Retire (never delete) a camera: it stops being pulled and stays in the inventory."""
+    missing = f"no camera with id {camera_id}"
+    require_camera(session, principal, Permission.MANAGE_CAMERAS, camera_id, not_found=missing)
+    camera = cameras.retire_camera(session, camera_id)
+    session.commit()
+    _changed(services, "retired", [camera.id])
+    _audit(services, principal, "camera.retire", camera)
+    return _out(services, camera)

@@ -1,0 +1,49 @@
+"""Operations endpoints: `/healthz` (alive), `/readyz` (ready to serve), `/metrics`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from vms.api.deps import ServicesDep
+from vms.services import Services
+
+router = APIRouter(tags=["ops"])
+
+DB_CHECK_TIMEOUT_S = 3.0
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is alive and answering."""
+    return {"status": "ok"}
+
+
+def _ping_db(services: Services) -> None:
+    with services.db.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+@router.get("/readyz", responses={503: {"description": "not ready"}})
+async def readyz(services: ServicesDep) -> JSONResponse:
+    """Ready when the services have started and the database answers; 503 otherwise."""
+    checks: dict[str, Any] = {"services": "ok" if services.started else "starting"}
+    try:
+        async with asyncio.timeout(DB_CHECK_TIMEOUT_S):
+            await asyncio.to_thread(_ping_db, services)
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means not ready; say which kind, never the URL
+        checks["database"] = f"unreachable ({type(exc).__name__})"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"ready": ready, "checks": checks}, 200 if ready else 503)
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(services: ServicesDep) -> Response:
+    """Prometheus text format: camera stream states, packets, bytes, reconnects, drops."""
+    return Response(generate_latest(services.metrics), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,76 @@
+"""Per-camera ingest status and snapshots: `/api/v1/cameras/{id}/status`, `.../snapshot.jpg`.
+
+Thin on purpose: the work is in ingest/ (health, snapshot). A camera is known here when
+ingest was asked to pull it; access checks are added by the auth layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+
+from ingest.packet import StreamKey
+from ingest.snapshot import MAX_WIDTH, MIN_WIDTH, SnapshotUnavailable
+from vms.access import check_camera
+from vms.api.deps import CurrentPrincipal, ServicesDep
+from vms.auth.principal import Principal
+from vms.auth.roles import Permission
+from vms.errors import NotFound, Unavailable
+from vms.services import Services
+
+router = APIRouter(prefix="/api/v1/cameras", tags=["status"])
+
+CameraId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Camera id")]
+
+
+def _known_streams(services: Services, camera_id: int) -> list[StreamKey]:
+    keys = [StreamKey(camera_id, "main"), StreamKey(camera_id, "sub")]
+    specs = {spec.key for spec in services.ingest.specs()}
+    known = [k for k in keys if k in specs or services.health.get(k) is not None]
+    if not known:
+        raise NotFound(f"no camera {camera_id} is being pulled")
+    return known
+
+
+def _check(services: Services, principal: Principal, camera_id: int) -> None:
+    missing = f"no camera {camera_id} is being pulled"
+    check_camera(services.db, principal, Permission.VIEW_LIVE, camera_id, not_found=missing)
+
+
+@router.get("/{camera_id}/status")
+def camera_status(
+    camera_id: CameraId, services: ServicesDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """State of each stream of the camera: online/offline/..., the reason, fps, bitrate."""
+    _check(services, principal, camera_id)
+    streams: dict[str, Any] = {}
+    for key in _known_streams(services, camera_id):
+        health = services.health.get(key)
+        streams[key.stream] = health.to_dict() if health else {"state": "starting"}
+    return {"camera_id": camera_id, "streams": streams}
+
+
+@router.get(
+    "/{camera_id}/snapshot.jpg",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, 503: {"description": "no picture now"}},
+)
+async def camera_snapshot(
+    camera_id: CameraId,
+    services: ServicesDep,
+    principal: CurrentPrincipal,
+    stream: Literal["main", "sub"] = "main",
+    width: Annotated[int | None, Query(ge=MIN_WIDTH, le=MAX_WIDTH)] = None,
+) -> Response:
+    """A JPEG of the camera's latest keyframe, optionally scaled to `width` pixels."""
+    await asyncio.to_thread(_check, services, principal, camera_id)
+    key = StreamKey(camera_id, stream)
+    if key not in _known_streams(services, camera_id):
+        raise NotFound(f"camera {camera_id} has no {stream} stream")
+    try:
+        jpeg = await services.snapshots.jpeg(key, width)
+    except SnapshotUnavailable as exc:
+        raise Unavailable(str(exc), details={"retry_after_s": 2}) from None
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,64 @@
+"""Assembles the FastAPI application from settings. Only assembly lives here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from vms.api.errors import install_error_handlers
+from vms.api.routes import agencies as agencies_routes
+from vms.api.routes import audit as audit_routes
+from vms.api.routes import auth as auth_routes
+from vms.api.routes import cameras as cameras_routes
+from vms.api.routes import coverage as coverage_routes
+from vms.api.routes import grants as grants_routes
+from vms.api.routes import layouts as layouts_routes
+from vms.api.routes import ops as ops_routes
+from vms.api.routes import status as status_routes
+from vms.api.routes import users as users_routes
+from vms.api.routes import whep as whep_routes
+from vms.api.routes.webui import mount_webui
+from vms.config import Settings
+from vms.services import Services
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """A ready-to-serve app; background parts start with the ASGI lifespan."""
+    services = Services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await services.start()
+        try:
+            yield
+        finally:
+            await services.stop()
+
+    app = FastAPI(
+        title="CCTV Command Center VMS",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    for identity_routes in (
+        auth_routes,
+        users_routes,
+        grants_routes,
+        audit_routes,
+        coverage_routes,
+    ):
+        app.include_router(identity_routes.router)
+    app.include_router(agencies_routes.router)
+    app.include_router(cameras_routes.router)
+    app.include_router(status_routes.router)
+    app.include_router(ops_routes.router)
+    app.include_router(layouts_routes.router)
+    app.include_router(whep_routes.router)
+    mount_webui(app)
+    return app

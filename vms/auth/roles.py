@@ -1,0 +1,84 @@
+"""Permissions and the roles that bundle them: the one table that says what each role may do.
+
+A role's permissions apply to the user's own agency, to cameras other agencies share with it
+(within the grant's level), or - for the system administrator only - to every agency.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    """One kind of action a principal may be allowed to take."""
+
+    VIEW_LIVE = "view_live"
+    VIEW_RECORDINGS = "view_recordings"
+    CONTROL = "control"
+    EXPORT = "export"
+    MANAGE_CAMERAS = "manage_cameras"
+    MANAGE_USERS = "manage_users"
+    MANAGE_SHARING = "manage_sharing"
+    DECLARE_EMERGENCY = "declare_emergency"
+    VIEW_AUDIT = "view_audit"
+    VIEW_COVERAGE = "view_coverage"
+    KEEP_WATCH = "keep_watch"
+
+
+class Role(StrEnum):
+    """What a person does in the system; each maps to a fixed permission set."""
+
+    OPERATOR = "operator"
+    DESK_OFFICER = "desk_officer"
+    AGENCY_ADMIN = "agency_admin"
+    SUPERVISOR = "supervisor"
+    GOVERNOR = "governor"
+    SYSTEM_ADMIN = "system_admin"
+
+
+P = Permission
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OPERATOR: frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS, P.KEEP_WATCH}),
+    Role.DESK_OFFICER: frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS, P.EXPORT, P.KEEP_WATCH}),
+    Role.AGENCY_ADMIN: frozenset(
+        {
+            P.VIEW_LIVE,
+            P.VIEW_RECORDINGS,
+            P.CONTROL,
+            P.EXPORT,
+            P.MANAGE_CAMERAS,
+            P.MANAGE_USERS,
+            P.MANAGE_SHARING,
+            P.VIEW_AUDIT,
+            P.VIEW_COVERAGE,
+        }
+    ),
+    Role.SUPERVISOR: frozenset(
+        {
+            P.VIEW_LIVE,
+            P.VIEW_RECORDINGS,
+            P.CONTROL,
+            P.EXPORT,
+            P.VIEW_AUDIT,
+            P.VIEW_COVERAGE,
+        }
+    ),
+    Role.GOVERNOR: frozenset(
+        {P.VIEW_LIVE, P.VIEW_RECORDINGS, P.DECLARE_EMERGENCY, P.VIEW_COVERAGE}
+    ),
+    Role.SYSTEM_ADMIN: frozenset(Permission),
+}
+
+# Roles whose permissions reach every agency's objects, not only their own and shared ones.
+GLOBAL_ROLES: frozenset[Role] = frozenset({Role.SYSTEM_ADMIN})
+# Roles whose audit view covers every agency (the command-center supervisor: "everything").
+AUDIT_ALL_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN})
+
+# Camera permissions a sharing level carries; each level includes the ones before it.
+SHARE_LEVELS: dict[str, frozenset[Permission]] = {
+    "live": frozenset({P.VIEW_LIVE}),
+    "recordings": frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS}),
+    "control": frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS, P.CONTROL}),
+    "export": frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS, P.CONTROL, P.EXPORT}),
+}

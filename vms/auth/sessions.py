@@ -1,0 +1,229 @@
+"""Sign-in and credentials: passwords to sessions, secrets to principals, revocation.
+
+Browser sessions and OAuth2 bearer tokens are rows in `auth_sessions`; integrations use
+`api_tokens`. Each secret is looked up by its SHA-256, so deleting or revoking the row ends it
+on the next request. Blocking (Argon2, database): call from a worker thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from vms.access import as_utc
+from vms.audit import AuditEntry, AuditTrail
+from vms.auth.config import AuthConfig
+from vms.auth.lockout import LoginThrottle
+from vms.auth.passwords import hash_password, needs_rehash, verify_password
+from vms.auth.principal import Principal, Via, permissions_for
+from vms.auth.roles import Permission, Role
+from vms.auth.tokens import API_TOKEN_PREFIX, SESSION_PREFIX, new_secret, secret_hash
+from vms.db.engine import Database
+from vms.db.models.identity import ApiToken, AuthSession, User
+from vms.errors import NotAuthenticated, TooManyRequests
+from vms.sharing import active_rules
+
+MAX_SECRET_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """A freshly issued secret (shown once) and when it expires."""
+
+    secret: str
+    expires_at: datetime
+    user: User
+
+
+class Authenticator:
+    """Checks passwords (with throttling and audit) and resolves secrets to principals."""
+
+    def __init__(self, config: AuthConfig, db: Database, audit: AuditTrail) -> None:
+        self.config = config
+        self.db = db
+        self.audit = audit
+        self.throttle = LoginThrottle(
+            max_per_account=config.max_failed_logins,
+            max_per_address=config.max_failed_per_address,
+            lockout_s=config.lockout_s,
+        )
+
+    def sign_in(self, username: str, password: str, kind: str, client_addr: str | None) -> Issued:
+        """Check the password and open a session (`kind` "session") or bearer token."""
+        name = username.strip()
+        try:
+            self.throttle.check(name, client_addr)
+        except TooManyRequests:
+            self.audit.append(
+                AuditEntry("auth.sign_in", "throttled", username=name[:64], client_addr=client_addr)
+            )
+            raise
+        with self.db.session() as session:
+            user = session.scalars(select(User).where(User.username == name)).first()
+            ok = verify_password(user.password_hash if user else None, password)
+            if ok and user is not None and user.active:
+                if needs_rehash(user.password_hash):
+                    user.password_hash = hash_password(password)
+                ttl = (
+                    self.config.session_ttl_s
+                    if kind == "session"
+                    else self.config.access_token_ttl_s
+                )
+                issued = self._open(session, user, kind, client_addr, ttl)
+            else:
+                issued = None
+        if issued is None:
+            locked = self.throttle.failed(name, client_addr)
+            self.audit.append(
+                AuditEntry(
+                    "auth.sign_in",
+                    "failed",
+                    user_id=user.id if user else None,
+                    username=name[:64],
+                    agency_id=user.agency_id if user else None,
+                    client_addr=client_addr,
+                    detail={"locked": True} if locked else {},
+                )
+            )
+            if locked:
+                self.audit.append(
+                    AuditEntry(
+                        "auth.lockout",
+                        "locked",
+                        username=name[:64],
+                        client_addr=client_addr,
+                        detail={"lockout_s": self.config.lockout_s},
+                    )
+                )
+            raise NotAuthenticated("wrong user name or password")
+        self.throttle.succeeded(name)
+        self.audit.append(
+            AuditEntry(
+                "auth.sign_in",
+                user_id=issued.user.id,
+                username=issued.user.username,
+                agency_id=issued.user.agency_id,
+                client_addr=client_addr,
+                detail={"kind": kind},
+            )
+        )
+        return issued
+
+    def _open(
+        self, session: Session, user: User, kind: str, client_addr: str | None, ttl_s: int
+    ) -> Issued:
+        secret = new_secret(SESSION_PREFIX)
+        expires = datetime.now(UTC) + timedelta(seconds=ttl_s)
+        session.add(
+            AuthSession(
+                token_hash=secret_hash(secret),
+                kind=kind,
+                user_id=user.id,
+                client_addr=client_addr,
+                expires_at=expires,
+            )
+        )
+        session.flush()
+        return Issued(secret, expires, user)
+
+    def resolve(
+        self, session: Session, secret: str, via: Via, client_addr: str | None
+    ) -> Principal:
+        """The principal behind a secret, or NotAuthenticated (unknown, expired, revoked)."""
+        if not secret or len(secret) > MAX_SECRET_LENGTH or not secret.isascii():
+            raise NotAuthenticated("not signed in")
+        now = datetime.now(UTC)
+        digest = secret_hash(secret)
+        scope: frozenset[Permission] | None = None
+        credential_id: int
+        if secret.startswith(API_TOKEN_PREFIX):
+            token = session.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).first()
+            if token is None or token.revoked_at is not None or as_utc(token.expires_at) <= now:
+                raise NotAuthenticated("not signed in")
+            known = {p.value for p in Permission}
+            scope = frozenset(Permission(s) for s in token.scopes if s in known)
+            user_id, credential_id, via = token.user_id, token.id, "api_token"
+        elif secret.startswith(SESSION_PREFIX):
+            row = session.scalars(
+                select(AuthSession).where(AuthSession.token_hash == digest)
+            ).first()
+            if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
+                raise NotAuthenticated("not signed in")
+            if (via == "session") != (row.kind == "session"):
+                raise NotAuthenticated("not signed in")
+            user_id, credential_id = row.user_id, row.id
+        else:
+            raise NotAuthenticated("not signed in")
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise NotAuthenticated("not signed in")
+        return self.principal_for(session, user, via, credential_id, client_addr, scope)
+
+    def refresh(self, session: Session, principal: Principal) -> Principal | None:
+        """The principal as of now (role, grants), or None once its credential no longer
+        holds: signed out, revoked, expired, or the user disabled. Running live views ask."""
+        if principal.credential_id is None:
+            return None
+        now = datetime.now(UTC)
+        scope: frozenset[Permission] | None = None
+        if principal.via == "api_token":
+            token = session.get(ApiToken, principal.credential_id)
+            if token is None or token.revoked_at is not None or as_utc(token.expires_at) <= now:
+                return None
+            known = {p.value for p in Permission}
+            scope = frozenset(Permission(s) for s in token.scopes if s in known)
+            user_id = token.user_id
+        else:
+            row = session.get(AuthSession, principal.credential_id)
+            if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
+                return None
+            user_id = row.user_id
+        user = session.get(User, user_id)
+        if user is None or not user.active or user.id != principal.user_id:
+            return None
+        return self.principal_for(
+            session, user, principal.via, principal.credential_id, principal.client_addr, scope
+        )
+
+    def principal_for(
+        self,
+        session: Session,
+        user: User,
+        via: Via,
+        credential_id: int | None,
+        client_addr: str | None,
+        scope: frozenset[Permission] | None = None,
+    ) -> Principal:
+        """Build the principal of `user`, with the grants towards its agency loaded."""
+        role = Role(user.role)
+        return Principal(
+            user_id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            agency_id=user.agency_id,
+            role=role,
+            permissions=permissions_for(role, scope),
+            via=via,
+            credential_id=credential_id,
+            client_addr=client_addr,
+            grants=active_rules(session, user.agency_id, self.config.timezone),
+        )
+
+    def sign_out(self, session: Session, principal: Principal) -> None:
+        """Revoke the session or bearer token the principal used."""
+        if principal.via in ("session", "bearer") and principal.credential_id is not None:
+            row = session.get(AuthSession, principal.credential_id)
+            if row is not None and row.revoked_at is None:
+                row.revoked_at = datetime.now(UTC)
+
+    @staticmethod
+    def revoke_all(session: Session, user_id: int) -> None:
+        """End every session and bearer token of a user (disabled, password changed)."""
+        session.execute(
+            update(AuthSession)
+            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )

@@ -1,0 +1,136 @@
+"""Managing user accounts: an agency administrator manages only their own agency's users; the
+system administrator manages everyone. Nobody can hand out a role above their own reach."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vms.access import require_agency
+from vms.auth.passwords import check_strength, hash_password
+from vms.auth.principal import Principal
+from vms.auth.roles import GLOBAL_ROLES, Permission, Role
+from vms.db.models.identity import User
+from vms.db.models.registry import Agency
+from vms.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+_USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
+# Roles an agency administrator may give to the people of their own agency.
+AGENCY_ASSIGNABLE: frozenset[Role] = frozenset(
+    {Role.OPERATOR, Role.DESK_OFFICER, Role.AGENCY_ADMIN}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UserSpec:
+    """A new account."""
+
+    username: str
+    password: str
+    agency_id: int
+    role: Role
+    display_name: str = ""
+
+
+def check_username(username: str) -> str:
+    if not _USERNAME.match(username):
+        raise InvalidInput("username: 3-64 letters, digits, dot, dash or underscore")
+    return username
+
+
+def _check_role_reach(principal: Principal, role: Role) -> None:
+    if principal.is_global:
+        return
+    if role not in AGENCY_ASSIGNABLE:
+        raise Forbidden(f"only a system administrator may give the role {role}")
+
+
+def create_user(session: Session, spec: UserSpec, principal: Principal | None) -> User:
+    """Create an account; `principal` None is the console (`vms users create-admin`)."""
+    check_username(spec.username)
+    check_strength(spec.password)
+    if principal is not None:
+        require_agency(
+            principal,
+            Permission.MANAGE_USERS,
+            spec.agency_id,
+            not_found=f"agency {spec.agency_id} not found",
+        )
+        _check_role_reach(principal, spec.role)
+    if session.get(Agency, spec.agency_id) is None:
+        raise NotFound(f"agency {spec.agency_id} not found")
+    if session.scalars(select(User.id).where(User.username == spec.username)).first():
+        raise Conflict(f"username {spec.username!r} is taken")
+    user = User(
+        username=spec.username,
+        display_name=spec.display_name or spec.username,
+        agency_id=spec.agency_id,
+        role=spec.role,
+        password_hash=hash_password(spec.password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, principal: Principal, user_id: int) -> User:
+    """A user the principal may manage (or themself); another agency's user looks missing."""
+    user = session.get(User, user_id)
+    if user is None or (
+        user.id != principal.user_id
+        and not principal.is_global
+        and not (principal.can(Permission.MANAGE_USERS) and user.agency_id == principal.agency_id)
+    ):
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def list_users(session: Session, principal: Principal) -> list[User]:
+    """Everyone for the system administrator; the own agency for an agency administrator."""
+    if not principal.can(Permission.MANAGE_USERS):
+        raise Forbidden("listing users needs manage_users")
+    stmt = select(User).order_by(User.id)
+    if not principal.is_global:
+        stmt = stmt.where(User.agency_id == principal.agency_id)
+    return list(session.scalars(stmt))
+
+
+def update_user(
+    session: Session,
+    principal: Principal,
+    user: User,
+    *,
+    role: Role | None = None,
+    active: bool | None = None,
+    display_name: str | None = None,
+    password: str | None = None,
+) -> bool:
+    """Apply changes; True when the user's sessions must end (disabled, role or password)."""
+    self_only = user.id == principal.user_id and not principal.can(Permission.MANAGE_USERS)
+    if self_only and (role is not None or active is not None):
+        raise Forbidden("changing role or state needs manage_users")
+    if user.role in GLOBAL_ROLES and not principal.is_global:
+        raise Forbidden("only a system administrator may change a system administrator")
+    end_sessions = False
+    if role is not None and role != user.role:
+        _check_role_reach(principal, role)
+        if user.id == principal.user_id:
+            raise Forbidden("you cannot change your own role")
+        user.role = role
+        end_sessions = True
+    if active is not None and active != user.active:
+        if user.id == principal.user_id and not active:
+            raise Forbidden("you cannot disable your own account")
+        user.active = active
+        end_sessions = end_sessions or not active
+    if display_name is not None:
+        user.display_name = display_name.strip()[:200]
+    if password is not None:
+        check_strength(password)
+        user.password_hash = hash_password(password)
+        end_sessions = True
+    session.flush()
+    return end_sessions

@@ -1,0 +1,246 @@
+"""`vms demo`: the whole system on one machine with simulated cameras.
+
+Starts `vms camsim` in a child process, registers the sample Phuket inventory (cameras pointed
+at the simulator), creates a command center, a governor's office and demo accounts whose
+passwords are generated now and printed to this console only, then serves the wall. The demo
+database (var/demo.db by default) is recreated on every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from vms.auth.roles import Role
+from vms.auth.users import UserSpec, create_user
+from vms.cli.common import settings_from_args
+from vms.config import Settings
+from vms.db.engine import Database
+from vms.db.migrate import upgrade
+from vms.db.models.identity import Grant
+from vms.db.models.registry import Agency, Camera
+from vms.errors import ConfigError, VmsError
+from vms.registry.importer import import_cameras
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "samples" / "cameras-sample.csv"
+DEMO_CONFIG = REPO / "configs" / "demo.toml"
+SAMPLE_SIM = "rtsp://127.0.0.1:8554/"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: Role
+    agency_code: str
+    display_name: str
+
+
+DEMO_USERS = (
+    DemoUser("admin", Role.SYSTEM_ADMIN, "PKT-CCOC", "System administrator"),
+    DemoUser("ccoc.supervisor", Role.SUPERVISOR, "PKT-CCOC", "หัวหน้าเวร ศูนย์สั่งการ"),
+    DemoUser("ccoc.operator", Role.OPERATOR, "PKT-CCOC", "เจ้าหน้าที่ศูนย์สั่งการ"),
+    DemoUser("governor", Role.GOVERNOR, "PKT-GOV", "สำนักงานผู้ว่าราชการจังหวัด"),
+    DemoUser("patong.desk1", Role.DESK_OFFICER, "PKT-POL-PATONG", "ร.ต.ท. ป่าตอง 1"),
+    DemoUser("patong.desk2", Role.DESK_OFFICER, "PKT-POL-PATONG", "ร.ต.ท. ป่าตอง 2"),
+    DemoUser("chalong.desk1", Role.DESK_OFFICER, "PKT-POL-CHALONG", "ร.ต.ท. ฉลอง 1"),
+    DemoUser("city.admin", Role.AGENCY_ADMIN, "PKT-MUNI-CITY", "ผู้ดูแลกล้อง เทศบาลนครภูเก็ต"),
+)
+# An agency sharing with a police station, so a desk officer sees more than their own.
+DEMO_GRANTS = (
+    ("PKT-MUNI-PATONG", "PKT-POL-PATONG", "demo: Patong municipality shares its cameras live"),
+)
+EXTRA_AGENCIES = (
+    ("PKT-CCOC", "command_center", "ศูนย์สั่งการ CCTV จังหวัดภูเก็ต", "Phuket CCTV Command Center"),
+    ("PKT-GOV", "governor_office", "สำนักงานผู้ว่าราชการจังหวัดภูเก็ต", "Phuket Governor's Office"),
+)
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "demo",
+        help="run the server with simulated cameras and demo accounts (SQLite, no Redis)",
+        description=(
+            "Start simulated cameras, register the sample Phuket inventory, create demo "
+            "accounts (passwords printed here only) and serve the wall. Ctrl-C stops it all."
+        ),
+    )
+    p.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=DEMO_CONFIG if DEMO_CONFIG.is_file() else None,
+        help="TOML config (default: configs/demo.toml)",
+    )
+    p.add_argument("--port", type=int, help="override server.port (default 8080)")
+    p.add_argument("--camsim-port", type=int, default=8554, help="RTSP port of the simulator")
+    p.add_argument("--main-size", default="1280x720", help="simulated main stream size")
+    p.add_argument("--sub-size", default="640x360", help="simulated sub stream size")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vms.cli import serve
+
+    settings = settings_from_args(args)
+    if args.port:
+        settings.server.port = args.port
+    if not SAMPLE.is_file():
+        raise ConfigError(f"sample inventory {SAMPLE} is missing (run from the repository)")
+    cameras, wall = prepare_database(settings, args.camsim_port)
+    sim = start_simulator(cameras, args)
+    try:
+        passwords = create_accounts(settings)
+        print_banner(settings, cameras, wall, passwords)
+        serve.serve(settings)
+    finally:
+        stop_simulator(sim)
+    return 0
+
+
+def prepare_database(settings: Settings, sim_port: int) -> tuple[int, list[int]]:
+    """A fresh demo database with the sample inventory: the number of cameras, and the ids
+    of the first 16 active ones (the wall the banner's URL opens)."""
+    db_path = settings.database.url.removeprefix("sqlite:///")
+    if settings.database.url.startswith("sqlite:///") and db_path != ":memory:":
+        for suffix in ("", "-wal", "-shm"):
+            Path(db_path + suffix).unlink(missing_ok=True)
+    db = Database(settings.database.url)
+    try:
+        upgrade(db.engine)
+        with db.session() as session:
+            for code, kind, th, en in EXTRA_AGENCIES:
+                session.add(Agency(code=code, kind=kind, name_th=th, name_en=en))
+            session.flush()
+            report, _ids = import_cameras(
+                session,
+                SAMPLE.read_bytes(),
+                SAMPLE.name,
+                allowed_schemes=settings.ingest.allowed_schemes,
+                dry_run=False,
+            )
+            if report.errors:
+                raise VmsError(f"sample inventory did not import: {report.errors[0]}")
+            sim_base = f"rtsp://127.0.0.1:{sim_port}/"
+            count = 0
+            wall: list[int] = []
+            for camera in session.scalars(select(Camera).order_by(Camera.id)):
+                count += 1
+                if camera.state == "active" and len(wall) < 16:
+                    wall.append(camera.id)
+                if sim_base != SAMPLE_SIM:
+                    for field in ("main_url", "sub_url"):
+                        url = getattr(camera, field)
+                        if url:
+                            setattr(camera, field, url.replace(SAMPLE_SIM, sim_base))
+        return count, wall
+    finally:
+        db.dispose()
+
+
+def create_accounts(settings: Settings) -> dict[str, str]:
+    db = Database(settings.database.url)
+    passwords: dict[str, str] = {}
+    try:
+        with db.session() as session:
+            agencies = {a.code: a.id for a in session.scalars(select(Agency))}
+            for owner, grantee, note in DEMO_GRANTS:
+                session.add(
+                    Grant(
+                        owner_agency_id=agencies[owner],
+                        grantee_agency_id=agencies[grantee],
+                        level="live",
+                        note=note,
+                    )
+                )
+            for user in DEMO_USERS:
+                password = secrets.token_urlsafe(12)
+                spec = UserSpec(
+                    user.username,
+                    password,
+                    agencies[user.agency_code],
+                    user.role,
+                    user.display_name,
+                )
+                create_user(session, spec, None)
+                passwords[user.username] = password
+    finally:
+        db.dispose()
+    return passwords
+
+
+def start_simulator(cameras: int, args: argparse.Namespace) -> subprocess.Popen[str]:
+    print(f"demo: starting {cameras} simulated cameras (the first run encodes their loops)")
+    cmd = [
+        sys.executable,
+        "-m",
+        "vms.cli",
+        "camsim",
+        "--cameras",
+        str(cameras),
+        "--port",
+        str(args.camsim_port),
+        "--size",
+        args.main_size,
+        "--sub-size",
+        args.sub_size,
+        "--fps",
+        "15",
+        "--gop",
+        "1",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)  # noqa: S603 (our own CLI)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            raise VmsError(
+                f"camera simulator exited (code {proc.wait()}); is port "
+                f"{args.camsim_port} free? Try --camsim-port"
+            )
+        if line.startswith("READY"):
+            return proc
+    proc.kill()
+    raise VmsError("camera simulator did not start within 10 minutes")
+
+
+def stop_simulator(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def print_banner(
+    settings: Settings, cameras: int, wall: list[int], passwords: dict[str, str]
+) -> None:
+    base = f"http://{settings.server.host}:{settings.server.port}/"
+    url = f"{base}?grid=16&cameras={','.join(map(str, wall))}"
+    lines = [
+        "",
+        "=" * 72,
+        f"  {settings.site_name}",
+        f"  {cameras} simulated cameras. Open a 16-camera wall at",
+        f"    {url}",
+        f"  (or {base} for the last wall this browser showed)",
+        "  Demo accounts (passwords generated for this run, shown only here):",
+    ]
+    for user in DEMO_USERS:
+        lines.append(
+            f"    {user.username:<17} {passwords[user.username]:<18} "
+            f"{user.role.value:<13} {user.agency_code}"
+        )
+    lines += ["=" * 72, ""]
+    print("\n".join(lines), flush=True)

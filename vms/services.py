@@ -1,0 +1,101 @@
+"""The parts of one running server, built from the settings and owned here.
+
+`Services` constructs every component (no I/O), starts them in order and stops them in reverse,
+so every background task has an owner that cancels it on shutdown. Routes reach it through
+`vms.api.deps`; tests build one from a Settings object in one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from prometheus_client import CollectorRegistry
+
+from ingest.frame_bus import FrameBus
+from ingest.health import HealthRegistry, StreamHealth
+from ingest.metrics import IngestCollector
+from ingest.snapshot import SnapshotService
+from ingest.supervisor import IngestSupervisor
+from relay.manager import RelayManager
+from relay.metrics import RelayCollector
+from vms.auth.parts import IdentityServices
+from vms.camera_sync import CameraSync
+from vms.config import Settings
+from vms.db.engine import Database
+from vms.db.migrate import upgrade as upgrade_database
+from vms.events import EventBus, InProcessEventBus
+from vms.events_redis import RedisEventBus
+from vms.view_access import ViewAccessWatcher
+from vms.view_audit import ViewAudit
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    """Everything a running server owns."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Database(settings.database.url)
+        self.events: EventBus = (
+            RedisEventBus(settings.state.redis_url)
+            if settings.state.backend == "redis"
+            else InProcessEventBus()
+        )
+        self.bus = FrameBus(
+            subscriber_queue_packets=settings.ingest.subscriber_queue_packets,
+            gop_cache_max_packets=settings.ingest.gop_cache_max_packets,
+        )
+        self.health = HealthRegistry()
+        self.ingest = IngestSupervisor(
+            settings.ingest, self.bus, self.health, on_state_change=self._camera_state
+        )
+        self.snapshots = SnapshotService(self.bus, self.health)
+        self.metrics = CollectorRegistry(auto_describe=False)  # per app, never the global one
+        self.metrics.register(
+            IngestCollector(self.health, self.bus, lambda: self.ingest.handoff_drops)
+        )
+        self.identity = IdentityServices(settings, self.db, self.events)
+        self.view_audit = ViewAudit(self.identity.audit, self.db)
+        self.relay = RelayManager(
+            settings.relay,
+            self.bus,
+            ingest=lambda: getattr(self, "ingest", None),
+            offline_reason=lambda key: getattr(self.health.get(key), "reason", None),
+            on_start=self.view_audit.started,
+            on_end=self.view_audit.ended,
+        )
+        self.view_access = ViewAccessWatcher(self.relay, self.db, self.identity.auth, self.events)
+        self.metrics.register(RelayCollector(self.relay.stats))
+        self.camera_sync = CameraSync(
+            self.db, self.events, ingest=lambda: getattr(self, "ingest", None)
+        )
+        self.started = False
+
+    async def start(self) -> None:
+        """Prepare the database and start the background parts."""
+        await asyncio.to_thread(upgrade_database, self.db.engine)
+        await self.events.start()
+        await self.identity.start()
+        await self.view_audit.start()
+        await self.relay.start()
+        await self.view_access.start()
+        await self.ingest.start()
+        await self.camera_sync.start()
+        self.started = True
+
+    async def stop(self) -> None:
+        """Stop the background parts in reverse order of start."""
+        self.started = False
+        await self.camera_sync.stop()
+        await self.ingest.stop()
+        await self.view_access.stop()
+        await self.relay.stop()
+        await self.view_audit.stop()
+        await self.identity.stop()
+        await self.events.stop()
+        self.db.dispose()
+
+    def _camera_state(self, health: StreamHealth) -> None:
+        self.events.publish("camera.state", health.to_dict())

@@ -1,0 +1,179 @@
+// The video wall: a grid of tiles, the selected tile, full view, and the wall's state as a
+// saveable layout. Tiles are created and destroyed here and nowhere else.
+
+import { resolve } from "./directory.js";
+import { GRIDS } from "./grids.js";
+import { Tile } from "./tile.js";
+import { Tour } from "./tours.js";
+
+export class Wall {
+  /** `root`: the element the tiles live in; `hooks.onTour(tile)` opens the tour picker. */
+  constructor(root, hooks = {}) {
+    this.root = root;
+    this.hooks = hooks;
+    this.grid = "9";
+    this.tiles = [];
+    this.selected = 0;
+    this.fullTile = null;
+  }
+
+  /** Change the geometry; cameras stay on the tiles that still exist. */
+  setGrid(grid) {
+    const spec = GRIDS[grid];
+    if (!spec) return;
+    this.exitFull();
+    this.grid = grid;
+    const want = spec.tiles.length;
+    while (this.tiles.length > want) this.tiles.pop().destroy();
+    while (this.tiles.length < want) {
+      const tile = new Tile(this.tiles.length, {
+        onSelect: (t) => this.select(t.index),
+        onDropCamera: (t, id) => this.showOn(t.index, id),
+        onFull: (t) => this.toggleFull(t.index),
+        onTour: (t) => this.hooks.onTour && this.hooks.onTour(t),
+        onChange: () => this._changed(),
+      });
+      this.tiles.push(tile);
+      this.root.append(tile.el);
+    }
+    this.root.style.gridTemplateColumns = spec.cols;
+    this.root.style.gridTemplateRows = spec.rows;
+    this.root.dataset.grid = grid;
+    spec.tiles.forEach(([c, r, cs, rs], i) => {
+      const s = this.tiles[i].el.style;
+      s.gridColumn = `${c} / span ${cs}`;
+      s.gridRow = `${r} / span ${rs}`;
+    });
+    this.select(Math.min(this.selected, want - 1));
+    this._changed();
+  }
+
+  select(index) {
+    if (index < 0 || index >= this.tiles.length) return;
+    this.selected = index;
+    this.tiles.forEach((t, i) => t.el.classList.toggle("selected", i === index));
+  }
+
+  selectedTile() {
+    return this.tiles[this.selected];
+  }
+
+  /** Move the selection by arrow key on the grid's visual layout. */
+  moveSelection(dx, dy) {
+    const spec = GRIDS[this.grid].tiles;
+    const [c, r] = spec[this.selected];
+    let best = -1;
+    let bestScore = Infinity;
+    spec.forEach(([tc, tr], i) => {
+      if (i === this.selected) return;
+      const ddx = dx ? (tc - c) * Math.sign(dx) : 0;
+      const ddy = dy ? (tr - r) * Math.sign(dy) : 0;
+      if ((dx && ddx <= 0) || (dy && ddy <= 0)) return;
+      const off = dx ? Math.abs(tr - r) : Math.abs(tc - c);
+      const score = (dx ? ddx : ddy) * 100 + off;
+      if (score < bestScore) {
+        bestScore = score;
+        best = i;
+      }
+    });
+    if (best >= 0) this.select(best);
+  }
+
+  /** Show camera `id` on tile `index`, then select the next tile (click-to-fill). */
+  async showOn(index, id) {
+    const cam = await resolve(id);
+    const tile = this.tiles[index];
+    if (!cam || !tile) return;
+    tile.assign(cam);
+    this.select(index);
+    this._changed();
+  }
+
+  /** Put `id` on the selected tile and advance the selection, as an operator filling a wall. */
+  async place(id) {
+    const index = this.selected;
+    await this.showOn(index, id);
+    if (!this.fullTile) this.select((index + 1) % this.tiles.length);
+  }
+
+  clearTile(index) {
+    const tile = this.tiles[index];
+    if (!tile) return;
+    tile.clear();
+    this._changed();
+  }
+
+  toggleFull(index) {
+    if (this.fullTile && this.fullTile.index === index) this.exitFull();
+    else this.enterFull(index);
+  }
+
+  /** Enlarge one tile over the wall and switch it to the camera's main stream. */
+  enterFull(index) {
+    const tile = this.tiles[index];
+    if (!tile) return;
+    this.exitFull();
+    this.select(index);
+    this.fullTile = tile;
+    tile.el.classList.add("full");
+    this.root.classList.add("has-full");
+    tile.setStream("main");
+  }
+
+  /** Back to the wall; the tile returns to the sub stream. */
+  exitFull() {
+    const tile = this.fullTile;
+    if (!tile) return false;
+    this.fullTile = null;
+    tile.el.classList.remove("full");
+    this.root.classList.remove("has-full");
+    tile.setStream("sub");
+    return true;
+  }
+
+  /** Health from the server's listing, by camera id, pushed to the tiles showing them. */
+  applyHealth(byId) {
+    for (const tile of this.tiles) {
+      if (tile.camera) tile.setHealth(byId.get(String(tile.camera.id)) || null);
+    }
+  }
+
+  rerender() {
+    for (const tile of this.tiles) tile.rerender();
+  }
+
+  /** The wall as a layout body for the API. */
+  toLayout() {
+    return {
+      grid: this.grid,
+      tiles: this.tiles.map((t) => ({
+        camera_id: t.camera ? String(t.camera.id) : null,
+        tour: t.tour ? { camera_ids: t.tour.cameraIds, interval_s: t.tour.intervalS } : null,
+      })),
+    };
+  }
+
+  /** Rebuild the wall from a saved layout. */
+  async load(layout) {
+    this.setGrid(GRIDS[layout.grid] ? layout.grid : "9");
+    for (const tile of this.tiles) tile.clear();
+    const jobs = (layout.tiles || []).map(async (spec, i) => {
+      const tile = this.tiles[i];
+      if (!tile || !spec) return;
+      if (spec.tour && spec.tour.camera_ids && spec.tour.camera_ids.length) {
+        const tour = new Tour(tile, spec.tour.camera_ids, spec.tour.interval_s);
+        tile.setTour(tour);
+        tour.start();
+      } else if (spec.camera_id) {
+        const cam = await resolve(spec.camera_id);
+        if (cam) tile.assign(cam);
+      }
+    });
+    await Promise.all(jobs);
+    this._changed();
+  }
+
+  _changed() {
+    if (this.hooks.onChange) this.hooks.onChange(this);
+  }
+}
