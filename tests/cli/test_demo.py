@@ -1,0 +1,108 @@
+"""`vms demo` from the outside: a child process, its banner, and its 16-camera wall online."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import free_port
+
+
+def _read_banner(proc: subprocess.Popen[str], deadline: float) -> tuple[dict[str, str], list[str]]:
+    assert proc.stdout is not None
+    passwords: dict[str, str] = {}
+    wall: list[str] = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            raise AssertionError(f"demo exited early with {proc.poll()}")
+        url = re.search(r"\?grid=16&cameras=([\d,]+)", line)
+        if url:
+            wall = url.group(1).split(",")
+        m = re.match(r"^\s{4}(\S+)\s+(\S+)\s+(\w+)\s+(PKT-\S+)\s*$", line)
+        if m:
+            passwords[m.group(1)] = m.group(2)
+        elif passwords and line.startswith("===="):
+            return passwords, wall
+    raise AssertionError("no account banner from the demo")
+
+
+def test_demo_serves_the_sample_inventory_with_cameras_online(tmp_path: Path) -> None:
+    port, rtsp = free_port(), free_port()
+    env = {
+        **os.environ,
+        "VMS_DATABASE__URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "VMS_LOGGING__LEVEL": "WARNING",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "vms.cli",
+        "demo",
+        "--port",
+        str(port),
+        "--camsim-port",
+        str(rtsp),
+        "--main-size",
+        "320x180",
+        "--sub-size",
+        "160x96",
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    try:
+        passwords, wall = _read_banner(proc, time.monotonic() + 240)
+        assert {"admin", "ccoc.operator", "patong.desk1"} <= passwords.keys()
+        assert len(wall) == 16
+        base = f"http://127.0.0.1:{port}"
+        online: list[str] = []
+        with httpx.Client(base_url=base, timeout=10) as client:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                try:
+                    tok = client.post(
+                        "/api/v1/auth/token",
+                        data={"username": "ccoc.operator", "password": passwords["ccoc.operator"]},
+                    )
+                except httpx.TransportError:
+                    time.sleep(0.5)
+                    continue
+                assert tok.status_code == 200, tok.text
+                headers = {"Authorization": f"Bearer {tok.json()['access_token']}"}
+                listing = client.get("/api/v1/cameras?limit=100", headers=headers).json()
+                online = [
+                    str(c["id"])
+                    for c in listing["items"]
+                    if c["streams"]["main"]["state"] == "online"
+                    and c["streams"]["sub"]["state"] == "online"
+                ]
+                if set(wall) <= set(online):
+                    break
+                time.sleep(1)
+        assert set(wall) <= set(online), f"wall cameras {wall}, online {online}"
+        with httpx.Client(base_url=base, timeout=10) as client:
+            tok = client.post(
+                "/api/v1/auth/token",
+                data={"username": "patong.desk1", "password": passwords["patong.desk1"]},
+            )
+            headers = {"Authorization": f"Bearer {tok.json()['access_token']}"}
+            seen = client.get("/api/v1/cameras?limit=100", headers=headers).json()["items"]
+        # their own station's cameras and what Patong municipality shares with it, nothing else
+        assert {c["agency_code"] for c in seen} == {"PKT-POL-PATONG", "PKT-MUNI-PATONG"}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        if proc.stdout is not None:
+            proc.stdout.close()
