@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from vms.auth.csrf import check_same_origin
@@ -22,9 +23,19 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(services: ServicesDep) -> Iterator[Session]:
-    with services.db.session() as session:
-        yield session
+async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
+    """The request's unit of work, under one of the database's request slots (waited for in the
+    event loop, not on a worker thread); it commits, or rolls back, on a worker thread."""
+    db = services.db
+    async with db.slot():
+        unit = db.session()
+        session = unit.__enter__()  # no I/O until the first statement
+        try:
+            yield session
+        except BaseException as exc:
+            await run_in_threadpool(unit.__exit__, type(exc), exc, exc.__traceback__)
+            raise
+        await run_in_threadpool(unit.__exit__, None, None, None)
 
 
 # scope="function": the unit of work commits (or fails) before the response is sent, so a
@@ -38,6 +49,23 @@ SESSION_COOKIE = "vms_session"
 def current_principal(request: Request, services: ServicesDep, session: SessionDep) -> Principal:
     """The signed-in caller: `Authorization: Bearer` (OAuth2 or API token) or the session
     cookie; cookie-authenticated unsafe requests must come from our own origin (CSRF)."""
+    return resolve_principal(request, services, session)
+
+
+async def brief_principal(request: Request, services: ServicesDep) -> Principal:
+    """The caller, resolved in a unit of work that ends before the route goes on: for routes
+    that then wait long (a WHEP offer negotiating) and must not hold a request slot meanwhile."""
+    async with services.db.slot():
+        return await run_in_threadpool(_resolve_in_own_session, request, services)
+
+
+def _resolve_in_own_session(request: Request, services: Services) -> Principal:
+    with services.db.session() as session:
+        return resolve_principal(request, services, session)
+
+
+def resolve_principal(request: Request, services: Services, session: Session) -> Principal:
+    """Who sent `request` (see `current_principal`); blocking (SQL)."""
     client = request.client.host if request.client else None
     auth = services.identity.auth
     header = request.headers.get("authorization")
@@ -57,3 +85,4 @@ def current_principal(request: Request, services: ServicesDep, session: SessionD
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+BriefPrincipal = Annotated[Principal, Depends(brief_principal)]

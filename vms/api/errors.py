@@ -8,6 +8,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vms.errors import VmsError
@@ -42,6 +43,12 @@ def install_error_handlers(app: FastAPI) -> None:
             problems.append({"field": loc, "problem": err.get("msg", "invalid")})
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems) or "invalid request"
         return JSONResponse(error_body("invalid_input", summary, problems), 422)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+        log.warning("no database connection free within the pool timeout; answered 503")
+        body = error_body("unavailable", "the server is too busy; try again shortly")
+        return JSONResponse(body, 503, headers={"Retry-After": "2"})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

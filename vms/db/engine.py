@@ -1,11 +1,19 @@
-"""The registry database: one SQLAlchemy engine and session factory per app, built from config."""
+"""The registry database: one SQLAlchemy engine and session factory per app, built from config.
+
+Requests take one of a bounded number of slots (an asyncio semaphore, waited on in the event
+loop) before they use a session on a worker thread. A request's steps run on different worker
+threads; without the slots, a flood could leave every worker thread waiting for a pooled
+connection held by requests that wait for a thread to finish, until the pool's timeout. The
+pool holds more connections than there are slots, so background work always finds one.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -13,6 +21,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from vms.errors import ConfigError
+
+POOL_SIZE = 5
+MAX_OVERFLOW = 25
+REQUEST_SLOTS = 15  # sessions requests may hold at once; the other 15 connections: background
 
 
 class Database:
@@ -25,18 +37,28 @@ class Database:
             raise ConfigError(f"database.url: not a database URL: {url!r}") from None
         self.url = parsed
         kwargs: dict[str, object] = {"future": True, "hide_parameters": True}
+        in_memory = not parsed.database or parsed.database == ":memory:"
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            if not in_memory:
+                Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
+        if not (in_memory and parsed.get_backend_name() == "sqlite"):
+            kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
         self.engine: Engine = create_engine(parsed, **kwargs)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         self._active = 0
         self._idle = threading.Condition()
+        self._slots = asyncio.Semaphore(REQUEST_SLOTS)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the requests' slots (see the module's note) while using sessions."""
+        async with self._slots:
+            yield
 
     @property
     def is_sqlite(self) -> bool:

@@ -18,7 +18,7 @@ from relay.manager import RelayManager, retry_after
 from relay.sdp import MAX_OFFER_BYTES, check_size, parse_offer
 from relay.session import Viewer, ViewerSession
 from vms.access import check_camera
-from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
+from vms.api.deps import BriefPrincipal, ServicesDep
 from vms.auth.principal import Principal
 from vms.auth.roles import Permission
 from vms.db.engine import Database
@@ -47,13 +47,9 @@ class PreconditionFailed(VmsError):
     code = "precondition_failed"
 
 
-def get_viewer(request: Request, principal: CurrentPrincipal, session: SessionDep) -> Viewer:
-    """The signed-in caller (Bearer token or the wall's session cookie), named in this one place.
-
-    The request's database session is committed here, so its connection goes back to the pool
-    instead of being held while the offer waits for a picture and negotiates.
-    """
-    session.commit()
+def get_viewer(request: Request, principal: BriefPrincipal) -> Viewer:
+    """The signed-in caller (Bearer token or the wall's session cookie), named in this one place;
+    resolved without holding a database slot while the offer waits for a picture."""
     address = request.client.host if request.client else "unknown"
     return Viewer(address=address, user=principal.username, principal=principal)
 
@@ -96,7 +92,8 @@ async def whep_offer(
     _require_type(request, SDP)
     body = await _read_body(request)
     offer = parse_offer(body)
-    key = await asyncio.to_thread(_allowed_stream, services.db, viewer, camera_id, stream)
+    async with services.db.slot():
+        key = await asyncio.to_thread(_allowed_stream, services.db, viewer, camera_id, stream)
     try:
         session = await asyncio.wait_for(relay.open(key, offer, viewer), OPEN_TIMEOUT_S)
     except TimeoutError:
