@@ -29,9 +29,7 @@ async def test_concurrent_signed_in_requests_all_answer(live_server: LiveServer)
         cookies={SESSION_COOKIE: cookie},
     ) as http:
         paths = ["/api/v1/cameras", "/api/v1/agencies", "/api/v1/auth/me"]
-        replies = await asyncio.gather(
-            *(http.get(paths[n % len(paths)]) for n in range(REQUESTS))
-        )
+        replies = await asyncio.gather(*(http.get(paths[n % len(paths)]) for n in range(REQUESTS)))
     assert [r.status_code for r in replies] == [200] * REQUESTS, {
         r.text for r in replies if r.status_code != 200
     }
