@@ -123,7 +123,34 @@ def parse_offer(body: bytes) -> Offer:
         if section.port != 0 and not (section.has_ice or session_ice):
             raise InvalidInput(f"offer: {section.kind} section has no a=ice-ufrag/a=ice-pwd")
     video = _pick_video(media)
-    return Offer(sdp=text, video=video, media=media)
+    return Offer(sdp=without_mdns_candidates(text, lines), video=video, media=media)
+
+
+def is_mdns_candidate(attribute: str) -> bool:
+    """An `a=candidate:` line (or its value) whose address is an mDNS name (`<uuid>.local`)."""
+    fields = attribute.split()
+    return len(fields) > 4 and fields[4].lower().endswith(".local")
+
+
+def _mdns_line(line: str) -> bool:
+    return line.startswith("a=candidate:") and is_mdns_candidate(line)
+
+
+def without_mdns_candidates(text: str, lines: list[str]) -> str:
+    """The offer without candidates named by mDNS (browsers hide their addresses so).
+
+    Resolving such a name takes a multicast query that off the browser's own link never
+    answers; aioice waits 1 s for each, in turn, before the answer can go out. The browser's
+    connectivity checks reach our host candidates anyway and name its address (a peer-reflexive
+    candidate), so the names are dropped; end-of-candidates goes with them, so ICE waits for
+    those checks instead of failing on an empty candidate list.
+    """
+    kept = [
+        line for line in lines if not (line.startswith("a=candidate:") and is_mdns_candidate(line))
+    ]
+    if len(kept) == len(lines):
+        return text
+    return "\r\n".join(line for line in kept if line != "a=end-of-candidates") + "\r\n"
 
 
 def _media_line(line: str, number: int) -> MediaSection:

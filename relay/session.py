@@ -28,7 +28,7 @@ from ingest.packet import EncodedPacket, StreamKey
 from relay import h264
 from relay.config import IceServer
 from relay.packetize import PayloadCache, SharedPacker
-from relay.sdp import Offer
+from relay.sdp import Offer, is_mdns_candidate
 from relay.track import BusTrack
 from vms.errors import InvalidInput, Unavailable
 
@@ -86,6 +86,7 @@ class ViewerSession:
         self._transceiver: RTCRtpTransceiver | None = None
         self._remote_ufrag: str | None = None
         self._candidates = 0
+        self._mdns_skipped = False
         self._closing: asyncio.Future[None] | None = None
 
     @property
@@ -132,6 +133,9 @@ class ViewerSession:
             elif line.startswith("a=mid:"):
                 mid = line[6:]
             elif line.startswith("a=candidate:"):
+                if is_mdns_candidate(line):
+                    self._mdns_skipped = True  # see relay.sdp.without_mdns_candidates
+                    continue
                 self._candidates += 1
                 if self._candidates > MAX_TRICKLE_CANDIDATES:
                     raise InvalidInput(f"more than {MAX_TRICKLE_CANDIDATES} remote candidates")
@@ -142,8 +146,8 @@ class ViewerSession:
                 candidate.sdpMid = mid
                 candidate.sdpMLineIndex = 0 if mid is None else None
                 await self.pc.addIceCandidate(candidate)
-            elif line == "a=end-of-candidates":
-                await self.pc.addIceCandidate(None)
+            elif line == "a=end-of-candidates" and not self._mdns_skipped:
+                await self.pc.addIceCandidate(None)  # (after skipped names: wait for checks)
 
     async def close(self, reason: str) -> None:
         """End the session and free what it holds; concurrent callers wait for the same close."""

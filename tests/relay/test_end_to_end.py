@@ -8,7 +8,9 @@ a plain aiortc client that decodes pictures and reads the simulator's frame code
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +41,39 @@ async def test_client_receives_decoded_frames(
             print(f"time to first frame: {ms:.1f} ms")
             frames = [await client.frame() for _ in range(20)]
             assert all(f.width == 320 and f.height == 180 for f in frames)
+            assert await client.stop() == 204
+    finally:
+        pub.stop()
+
+
+def hide_addresses_behind_mdns(sdp: str) -> str:
+    """What Chromium does: each host candidate's address becomes a random `<uuid>.local` name
+    (here one nobody answers for), and gathering ends with end-of-candidates."""
+    lines = [
+        re.sub(r"^(a=candidate:\S+ \d+ \S+ \d+ )(\S+)", rf"\g<1>{uuid.uuid4()}.local", line)
+        for line in sdp.splitlines()
+    ]
+    assert any(".local " in line for line in lines), "the offer had no host candidate"
+    return "\r\n".join(lines) + "\r\na=end-of-candidates\r\n"
+
+
+async def test_offer_with_mdns_candidates_connects_without_resolving_them(
+    server: ServerThread, h264_packets: list[tuple[bytes, bool]]
+) -> None:
+    """The server drops names it cannot resolve (resolving would hold the answer 1 s each) and
+    learns the viewer's address from the viewer's own connectivity checks."""
+    pub = Publisher(server, StreamKey(1, "sub"), h264_packets).start()
+    try:
+        pub.wait_sent(2)
+        async with httpx.AsyncClient(timeout=20, headers=server.auth_headers()) as http:
+            client = WhepClient(
+                f"{server.url}/api/v1/cameras/1/whep?stream=sub",
+                http,
+                rewrite_offer=hide_addresses_behind_mdns,
+            )
+            await client.start()
+            frame = await client.frame()
+            assert (frame.width, frame.height) == (320, 180)
             assert await client.stop() == 204
     finally:
         pub.stop()

@@ -65,3 +65,17 @@ def test_oversized_body_is_refused_before_parsing() -> None:
 def test_not_utf8_is_refused() -> None:
     with pytest.raises(InvalidInput, match="UTF-8"):
         parse_offer(b"v=0\r\n\xff\xfe")
+
+
+async def test_mdns_candidates_and_end_of_candidates_are_dropped(offer: str) -> None:
+    lines = offer.rstrip("\r\n").split("\r\n")
+    mdns = "a=candidate:1800945730 1 udp 2113937151 18d35abe-a801-4613.local 59141 typ host"
+    plain = "a=candidate:1814703346 1 udp 2113942271 192.0.2.7 50702 typ host"
+    text = "\r\n".join([*lines, mdns, plain, "a=end-of-candidates"]) + "\r\n"
+    sdp = parse_offer(text.encode()).sdp
+    assert ".local" not in sdp and "end-of-candidates" not in sdp
+    assert plain in sdp.split("\r\n")
+
+
+async def test_offer_without_mdns_names_is_passed_as_sent(offer: str) -> None:
+    assert parse_offer(offer.encode()).sdp == offer

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import av
@@ -42,6 +43,8 @@ class WhepClient:
     location: str | None = None
     answer: str | None = None
     posted_at: float = 0.0
+    # what a browser does to its offer before it goes out (e.g. hide addresses behind mDNS)
+    rewrite_offer: Callable[[str], str] | None = None
     _track: asyncio.Future[MediaStreamTrack] | None = None
 
     async def start(self) -> None:
@@ -59,7 +62,7 @@ class WhepClient:
         self.posted_at = time.monotonic()
         response = await self.http.post(
             self.endpoint,
-            content=self.pc.localDescription.sdp.encode(),
+            content=self._offer_text().encode(),
             headers={"Content-Type": "application/sdp"},
         )
         if response.status_code != 201:
@@ -69,6 +72,10 @@ class WhepClient:
         location = response.headers["location"]
         self.location = str(httpx.URL(self.endpoint).join(location))
         await self.pc.setRemoteDescription(RTCSessionDescription(self.answer, "answer"))
+
+    def _offer_text(self) -> str:
+        sdp = str(self.pc.localDescription.sdp)
+        return self.rewrite_offer(sdp) if self.rewrite_offer else sdp
 
     async def frame(self, wait_s: float = 10.0) -> av.VideoFrame:
         """The next decoded picture."""

@@ -1,6 +1,6 @@
 """Every registered route checks access: called without credentials it answers 401, and it
-depends (directly or through another dependency) on `current_principal`. Bad tokens, forged
-cross-origin requests and foreign agencies' objects are refused."""
+depends (directly or through another dependency) on `current_principal` (or its brief form).
+Bad tokens, forged cross-origin requests and foreign agencies' objects are refused."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.fixtures_identity import World
-from vms.api.deps import current_principal
+from vms.api.deps import brief_principal, current_principal
 
 # Routes that are public on purpose: liveness/readiness/metrics for the orchestrator and the
 # scraper, sign-in itself, and the docs. Static files and the page at / are mounts/pages that
@@ -46,8 +46,13 @@ def _routes(world: World) -> list[tuple[str, str, APIRoute]]:
     return out
 
 
+# both resolve the caller with vms.api.deps.resolve_principal; the brief one in a unit of work
+# of its own (WHEP, which then waits long without holding a database slot)
+SIGN_IN_CHECKS = (current_principal, brief_principal)
+
+
 def _depends_on_principal(dep: Dependant) -> bool:
-    return dep.call is current_principal or any(_depends_on_principal(d) for d in dep.dependencies)
+    return dep.call in SIGN_IN_CHECKS or any(_depends_on_principal(d) for d in dep.dependencies)
 
 
 def _concrete(path: str) -> str:
