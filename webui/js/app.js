@@ -36,8 +36,8 @@ function startClock() {
 }
 
 /** Who is signed in (shown in the title bar); asks for a password when nobody is. */
-async function signedIn() {
-  const me = await whoAmI();
+async function signedIn(known) {
+  const me = known === undefined ? await whoAmI() : known;
   if (me) {
     $("#user-slot").textContent = [me.display_name || me.username, me.agency_name]
       .filter(Boolean)
@@ -65,8 +65,11 @@ async function signedIn() {
 }
 
 async function main() {
-  await setLang(initialLang());
-  await signedIn();
+  // the first requests go out together: every round trip before the tiles connect is waited
+  // for by the operator (see docs/webui.md, "Opening the wall fast")
+  const named = siteName();
+  const [, me] = await Promise.all([setLang(initialLang()), whoAmI()]);
+  await signedIn(me);
   const params = new URLSearchParams(window.location.search);
   const tourDialogRef = {};
   const wall = new Wall($("#wall"), {
@@ -144,15 +147,17 @@ async function main() {
     clear: () => wall.clearTile(wall.selected),
   });
 
-  const name = await siteName();
-  if (name) {
-    $("#site-title").textContent = name;
-    document.title = name;
-  }
+  named.then((name) => {
+    if (name) {
+      $("#site-title").textContent = name;
+      document.title = name;
+    }
+  });
   startClock();
 
-  // One listing fills the camera directory first, so tiles connect without a lookup each.
-  await browser.start();
+  // The listing and the tiles' WHEP offers go out together; tiles named by a bare id get their
+  // names once the listing is in.
+  const listing = browser.start();
   // The wall opens as asked (?grid=16&cameras=1,2,3), else as the operator left it.
   const asked = params.get("cameras");
   let saved = null;
@@ -170,6 +175,8 @@ async function main() {
   } else {
     wall.setGrid("9");
   }
+  await listing;
+  await wall.fillDetails();
   document.body.dataset.ready = "true";
   window.vmsWall = wall; // for operators' consoles and the browser tests
 }

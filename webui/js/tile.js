@@ -132,6 +132,12 @@ export class Tile {
     this._connect();
   }
 
+  /** Fuller registry details for the camera already shown (no reconnect). */
+  describe(camera) {
+    this.camera = camera;
+    this._render();
+  }
+
   clear() {
     this.stopTour();
     this._disconnect();

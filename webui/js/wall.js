@@ -1,7 +1,7 @@
 // The video wall: a grid of tiles, the selected tile, full view, and the wall's state as a
 // saveable layout. Tiles are created and destroyed here and nowhere else.
 
-import { resolve } from "./directory.js";
+import { known, resolve } from "./directory.js";
 import { GRIDS } from "./grids.js";
 import { Tile } from "./tile.js";
 import { Tour } from "./tours.js";
@@ -165,12 +165,25 @@ export class Wall {
         tile.setTour(tour);
         tour.start();
       } else if (spec.camera_id) {
-        const cam = await resolve(spec.camera_id);
-        if (cam) tile.assign(cam);
+        // connect at once; a camera the listing has not shown yet starts from its bare id and
+        // gets its name from fillDetails() (the WHEP answer says whether it may be watched)
+        tile.assign(known(spec.camera_id) || { id: String(spec.camera_id) });
       }
     });
     await Promise.all(jobs);
     this._changed();
+  }
+
+  /** Registry details for tiles that started from a bare id (call after the listing). */
+  async fillDetails() {
+    const bare = this.tiles.filter((t) => t.camera && t.camera.code === undefined);
+    await Promise.all(
+      bare.map(async (tile) => {
+        const id = String(tile.camera.id);
+        const cam = await resolve(id);
+        if (cam && tile.camera && String(tile.camera.id) === id) tile.describe(cam);
+      }),
+    );
   }
 
   _changed() {

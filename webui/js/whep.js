@@ -82,6 +82,21 @@ export class WhepSession {
       return;
     }
     await pc.setRemoteDescription({ type: "answer", sdp: answer });
+    this._watchDtls(pc);
+  }
+
+  // The server ends a view (access revoked, camera retired, server stopping) by closing its
+  // peer connection, which sends a DTLS close_notify: the DTLS transport goes "closed" at once,
+  // while connectionState would wait for ICE consent to expire.
+  _watchDtls(pc) {
+    const receiver = pc.getTransceivers()[0] && pc.getTransceivers()[0].receiver;
+    const dtls = receiver && receiver.transport;
+    if (!dtls) return;
+    const check = () => {
+      if (dtls.state === "closed" || dtls.state === "failed") this._fail(`server ended the view`);
+    };
+    dtls.addEventListener("statechange", check);
+    check();
   }
 
   _fail(reason) {
