@@ -18,12 +18,25 @@ import tempfile
 import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.fixtures_server import WallSite, default_specs
 from tests.webui.wall_page import launch, signed_in_context
+
+# per tile (page clock, ms): when it connected, posted its offer, got the answer, got the track,
+# went live; how many attempts it needed and why the last one failed
+TILES_JS = """
+() => window.vmsWall.tiles.map((t) => {
+  const s = (t.session && t.session.timings) || {};
+  return {
+    connect: t.timings && t.timings.connect, offered: s.offered, posted: s.posted,
+    answered: s.answered, track: t.timings && t.timings.track,
+    live: t.timings && t.timings.live, retried: t.retried || 0, reason: t.lastReason || "",
+  };
+})
+"""
 
 ALL_LIVE_JS = """
 (n) => {
@@ -62,7 +75,7 @@ def main() -> int:
                         page_s.append(float(handle.json_value()) / 1000)
                         print(
                             f"run {run + 1}: all {args.tiles} live after {wall_s[-1] * 1000:.0f} ms"
-                            f" (page clock {page_s[-1] * 1000:.0f} ms)"
+                            f" (page clock {page_s[-1] * 1000:.0f} ms); {_breakdown(page)}"
                         )
                         context.close()
                         time.sleep(1)  # sessions of the closed page are torn down
@@ -78,6 +91,24 @@ def main() -> int:
         f"{platform.processor() or platform.machine()}, {platform.python_version()}"
     )
     return 0
+
+
+def _breakdown(page: Page) -> str:
+    """Where the time went, on the page clock: offers posted and answered, tracks, the last
+    tile live, and any tile that needed another attempt."""
+    tiles = page.evaluate(TILES_JS)
+
+    def span(key: str) -> str:
+        values = [t[key] for t in tiles if t.get(key) is not None]
+        return f"{min(values):.0f}-{max(values):.0f}" if values else "-"
+
+    retried = [f"tile {i + 1}: {t['reason']}" for i, t in enumerate(tiles) if t["retried"]]
+    text = (
+        f"connect {span('connect')}, offer made {span('offered')}, "
+        f"posted {span('posted')}, answered {span('answered')}, track {span('track')}, "
+        f"live {span('live')} ms"
+    )
+    return text + (f"; retried {retried}" if retried else "")
 
 
 if __name__ == "__main__":

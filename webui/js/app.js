@@ -177,6 +177,12 @@ async function main() {
   }
   await listing;
   await wall.fillDetails();
+  // closing or reloading the page ends its sessions at once (each user holds a capped number);
+  // a page restored from the back/forward cache starts afresh
+  window.addEventListener("pagehide", () => wall.releaseAll());
+  window.addEventListener("pageshow", (ev) => {
+    if (ev.persisted) window.location.reload();
+  });
   document.body.dataset.ready = "true";
   window.vmsWall = wall; // for operators' consoles and the browser tests
 }

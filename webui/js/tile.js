@@ -190,6 +190,11 @@ export class Tile {
     a.remove();
   }
 
+  /** Stop streaming (DELETE the session, no retry) but keep the camera and the element. */
+  release() {
+    this._disconnect();
+  }
+
   destroy() {
     clearInterval(this.watchdog);
     this.stopTour();
@@ -266,6 +271,7 @@ export class Tile {
     this._setState("offline");
     const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
     this.attempt += 1;
+    this.retried = (this.retried || 0) + 1; // read by bench/wall_open.py
     const jitter = Math.random() * 0.2 * delay;
     const gen = this.gen;
     this.retryTimer = setTimeout(() => {

@@ -138,6 +138,11 @@ export class Wall {
     }
   }
 
+  /** Let go of every stream (the page is going away): sessions end now, not at ICE timeout. */
+  releaseAll() {
+    for (const tile of this.tiles) tile.release();
+  }
+
   rerender() {
     for (const tile of this.tiles) tile.rerender();
   }

@@ -1,8 +1,9 @@
 // WHEP client: one receive-only WebRTC video session with the server's relay.
-// POST the SDP offer once ICE gathering completes (host candidates on a LAN take milliseconds),
-// take the 201 answer and its Location, and DELETE that Location when the tile lets go.
-
-const GATHER_TIMEOUT_MS = 2000;
+// POST the SDP offer at once, without waiting for ICE gathering: Chromium names its host
+// candidates by mDNS, which the server ignores (its answer's host candidates are reached by
+// our connectivity checks, and the server learns our address from them). Candidates with a
+// real address (a browser that shows them, or STUN/TURN) follow by trickle ICE (PATCH).
+// DELETE the session's Location when the tile lets go.
 
 export class WhepError extends Error {
   constructor(status, message) {
@@ -11,20 +12,8 @@ export class WhepError extends Error {
   }
 }
 
-function iceGatheringDone(pc) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, GATHER_TIMEOUT_MS);
-    function done() {
-      clearTimeout(timer);
-      pc.removeEventListener("icegatheringstatechange", check);
-      resolve();
-    }
-    function check() {
-      if (pc.iceGatheringState === "complete") done();
-    }
-    pc.addEventListener("icegatheringstatechange", check);
-  });
+function isMdns(candidate) {
+  return /\s\S+\.local\s/i.test(` ${candidate} `);
 }
 
 /**
@@ -40,6 +29,7 @@ export class WhepSession {
     this.location = null;
     this.closed = false;
     this.failed = false;
+    this.timings = {}; // page clock (ms): offer posted, answer received; read by bench/wall_open.py
   }
 
   async start() {
@@ -54,16 +44,25 @@ export class WhepSession {
       const s = pc.connectionState;
       if (s === "failed" || s === "closed" || s === "disconnected") this._fail(`webrtc ${s}`);
     });
+    const pending = [];
+    pc.addEventListener("icecandidate", (ev) => {
+      const c = ev.candidate;
+      if (!c || !c.candidate || isMdns(c.candidate)) return;
+      if (this.location) this._trickle([c]);
+      else pending.push(c);
+    });
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
-    await iceGatheringDone(pc);
+    this.timings.offered = performance.now();
     if (this.closed) return;
+    this.timings.posted = performance.now();
     const resp = await fetch(this.url, {
       method: "POST",
       headers: { "Content-Type": "application/sdp", Accept: "application/sdp" },
       body: pc.localDescription.sdp,
       credentials: "same-origin",
     });
+    this.timings.answered = performance.now();
     if (resp.status !== 201) {
       let reason = resp.statusText;
       try {
@@ -83,6 +82,26 @@ export class WhepSession {
     }
     await pc.setRemoteDescription({ type: "answer", sdp: answer });
     this._watchDtls(pc);
+    if (pending.length) this._trickle(pending.splice(0));
+  }
+
+  /** Send candidates gathered after the offer (RFC 8840 fragment, WHEP PATCH). */
+  _trickle(candidates) {
+    if (!this.location || this.closed) return;
+    const pc = this.pc;
+    const lines = [
+      `a=ice-ufrag:${iceAttribute(pc, "ice-ufrag")}`,
+      `a=ice-pwd:${iceAttribute(pc, "ice-pwd")}`,
+      "m=video 9 UDP/TLS/RTP/SAVPF 0",
+      `a=mid:${candidates[0].sdpMid || "0"}`,
+      ...candidates.map((c) => `a=${c.candidate}`),
+    ];
+    fetch(this.location, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/trickle-ice-sdpfrag" },
+      body: lines.join("\r\n") + "\r\n",
+      credentials: "same-origin",
+    }).catch(() => {}); // the server learns our address from our checks anyway
   }
 
   // The server ends a view (access revoked, camera retired, server stopping) by closing its
@@ -119,4 +138,9 @@ export class WhepSession {
     if (this.pc) this.pc.close();
     this._delete();
   }
+}
+
+function iceAttribute(pc, name) {
+  const m = pc.localDescription.sdp.match(new RegExp(`a=${name}:(\\S+)`));
+  return m ? m[1] : "";
 }
