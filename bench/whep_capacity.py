@@ -169,6 +169,12 @@ def main() -> None:
     parser.add_argument("--headers", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--cameras", type=int, default=4)
+    parser.add_argument(
+        "--grain",
+        type=int,
+        default=24,
+        help="camsim picture noise (default 24: the stream reaches ~1 Mbit/s; 0: flat pictures)",
+    )
     parser.add_argument("--steps", default="25,50,100")
     parser.add_argument("--stock-steps", default="5,25,50", help="steps of stock pass-through")
     parser.add_argument("--reencode-steps", default="1,2,4", help="steps of stock re-encode")
@@ -187,7 +193,9 @@ def main() -> None:
     }
     servers: tuple[Server, ...] = tuple(args.servers.split(","))
     rows = []
-    with Rig(cameras=args.cameras, servers=servers, server_root=args.server_root) as rig:
+    with Rig(
+        cameras=args.cameras, grain=args.grain, servers=servers, server_root=args.server_root
+    ) as rig:
         for server in servers:
             steps = plan[server]
             idle = idle_cores(rig.pids[server])
@@ -199,7 +207,10 @@ def main() -> None:
                 print(f"  {server} {n}: {json.dumps(r)} pass={ok}", flush=True)
                 if not ok:
                     break
-    print(f"\n{time.strftime('%Y-%m-%d')}, {machine()}, {args.cameras} cameras, {VMS}")
+    print(
+        f"\n{time.strftime('%Y-%m-%d')}, {machine()}, {args.cameras} cameras, "
+        f"grain {args.grain}, {VMS}"
+    )
     print(
         "| server | viewer streams | server cores (idle) | CPU ms/s per stream | "
         "streams/core (extrapolated) | worst viewer frames | seq loss | < 1% lost | "

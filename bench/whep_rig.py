@@ -77,6 +77,7 @@ class Rig:
     """Processes started by `start()`, stopped by `stop()`."""
 
     cameras: int = 1
+    grain: int = 0  # camsim --grain: noise so the stream reaches the bitrate asked
     servers: tuple[Server, ...] = SERVERS
     relay: dict[str, Any] = field(default_factory=dict)
     sim_port: int = 0
@@ -152,7 +153,7 @@ class Rig:
         self.sim_port, self.control_port = free_port(), free_port()
         args = f"--cameras {self.cameras} --port {self.sim_port} --control-port "
         args += f"{self.control_port} --size 640x360 --sub-size 640x360 --fps 15 --gop 2 "
-        args += "--bitrate 1000 --sub-bitrate 1000 --log-level WARNING"
+        args += f"--bitrate 1000 --sub-bitrate 1000 --grain {self.grain} --log-level WARNING"
         self._spawn("camsim", [VMS, "camsim", *args.split()])
         _wait_http(f"http://127.0.0.1:{self.control_port}/cameras/1/schedule", 120)
 

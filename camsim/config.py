@@ -54,6 +54,7 @@ class SimConfig:
     sub_height: int = 180
     sub_bitrate_kbps: int = 300
     loop_gops: int = 2
+    grain: int = 0  # noise amplitude in the pictures (0-64); 0: flat pictures, few bits
     host: str = "127.0.0.1"
     port: int = 0  # 0: pick a free port; CameraSimulator.port tells which
     control_port: int | None = None  # HTTP fault control; 0 picks a free port, None: off
@@ -84,6 +85,8 @@ class SimConfig:
         for name in ("bitrate_kbps", "sub_bitrate_kbps"):
             if not 16 <= getattr(self, name) <= 100_000:
                 raise ConfigError(f"{name} must be between 16 and 100000")
+        if not 0 <= self.grain <= 64:
+            raise ConfigError("grain must be between 0 and 64")
         for port in (self.port, self.control_port or 0):
             if not 0 <= port <= 65535:
                 raise ConfigError("ports must be between 0 and 65535")

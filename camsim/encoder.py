@@ -28,6 +28,7 @@ class LoopParams:
     gop_frames: int
     loop_gops: int
     bitrate_kbps: int
+    grain: int = 0  # sensor-like noise amplitude (0-64): real cameras' pictures cost bits
 
     @property
     def loop_frames(self) -> int:
@@ -84,7 +85,13 @@ def encode_loop(params: LoopParams) -> EncodedLoop:
     keyframes: list[bool] = []
     for index in range(params.loop_frames):
         rgb = picture.render(
-            params.camera, label, index, params.loop_frames, params.width, params.height
+            params.camera,
+            label,
+            index,
+            params.loop_frames,
+            params.width,
+            params.height,
+            grain=params.grain,
         )
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
         frame.pts = index

@@ -25,6 +25,8 @@ _MAX_HEADER = 1 << 20
 def cache_key(params: LoopParams) -> str:
     """A file-name-safe digest of the loop parameters and the encoder version."""
     fields = dataclasses.asdict(params) | {"encoder": encoder_version(), "format": _MAGIC.decode()}
+    if not params.grain:
+        del fields["grain"]  # loops cached before grain existed keep their keys
     blob = json.dumps(fields, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 

@@ -20,12 +20,25 @@ def camera_colour(camera: int) -> tuple[int, int, int]:
     return int(r), int(g), int(b)
 
 
-def render(camera: int, label: str, index: int, loop_frames: int, width: int, height: int) -> Image:
-    """RGB picture `index` of a `loop_frames` loop for `camera`; the loop wraps seamlessly."""
+def render(
+    camera: int,
+    label: str,
+    index: int,
+    loop_frames: int,
+    width: int,
+    height: int,
+    *,
+    grain: int = 0,
+) -> Image:
+    """RGB picture `index` of a `loop_frames` loop for `camera`; the loop wraps seamlessly.
+    `grain` > 0 adds noise of that amplitude, new in every picture, under the number, the
+    label and the frame code: like a real sensor's, it makes the encoder spend its bitrate."""
     image = np.empty((height, width, 3), dtype=np.uint8)
     image[:] = camera_colour(camera)
     phase = 2 * math.pi * index / loop_frames
     _draw_motion(image, phase)
+    if grain:
+        _add_grain(image, grain, seed=camera * 1_000_003 + index)
     _draw_number(image, str(camera))
     scale = height / 360
     cv2.putText(
@@ -40,6 +53,12 @@ def render(camera: int, label: str, index: int, loop_frames: int, width: int, he
     )
     framecode.draw_index(image, index)
     return image
+
+
+def _add_grain(image: Image, amplitude: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(-amplitude, amplitude + 1, size=image.shape, dtype=np.int16)
+    image[:] = np.clip(image.astype(np.int16) + noise, 0, 255).astype(np.uint8)
 
 
 def _draw_motion(image: Image, phase: float) -> None:

@@ -307,6 +307,7 @@ class CameraSimulator:
             gop_frames=cfg.gop_frames,
             loop_gops=cfg.loop_gops,
             bitrate_kbps=cfg.bitrate_kbps if main else cfg.sub_bitrate_kbps,
+            grain=cfg.grain,
         )
 
     def _source(self, camera: int, stream: str) -> StreamSource:

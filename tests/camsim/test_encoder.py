@@ -36,3 +36,12 @@ def test_decodes_in_order_without_reordering() -> None:
             sizes.append((frame.pts, frame.width, frame.height))
     # No B-frames: each frame comes out as soon as it goes in.
     assert sizes == [(i, 320, 180) for i in range(5)]
+
+
+def test_grain_makes_the_encoder_spend_its_bitrate() -> None:
+    plain = encode_loop(LoopParams(4, "sub", 320, 180, 15, 15, 1, 600))
+    grainy = encode_loop(LoopParams(4, "sub", 320, 180, 15, 15, 1, 600, grain=24))
+    plain_kbps = sum(map(len, plain.frames)) * 8 / 1000  # one second of pictures
+    grainy_kbps = sum(map(len, grainy.frames)) * 8 / 1000
+    assert grainy_kbps > 2 * plain_kbps, (plain_kbps, grainy_kbps)
+    assert grainy_kbps > 0.6 * 600, grainy_kbps

@@ -25,9 +25,14 @@ def decode_all(frames: tuple[bytes, ...]) -> list[np.ndarray]:
     return pictures
 
 
-@pytest.mark.parametrize(("width", "height", "kbps"), [(320, 180, 150), (640, 360, 400)])
-def test_indices_survive_encoding(tmp_path: Path, width: int, height: int, kbps: int) -> None:
-    params = LoopParams(5, "main", width, height, 15, 10, 3, kbps)
+@pytest.mark.parametrize(
+    ("width", "height", "kbps", "grain"),
+    [(320, 180, 150, 0), (640, 360, 400, 0), (640, 360, 1000, 24)],
+)
+def test_indices_survive_encoding(
+    tmp_path: Path, width: int, height: int, kbps: int, grain: int
+) -> None:
+    params = LoopParams(5, "main", width, height, 15, 10, 3, kbps, grain=grain)
     loop = load_or_encode(params, tmp_path)
     pictures = decode_all(loop.frames)
     assert len(pictures) == 30

@@ -32,6 +32,13 @@ def register(sub: Any) -> None:
     p.add_argument("--bitrate", type=int, default=1000, help="main stream kbit/s")
     p.add_argument("--sub-bitrate", type=int, default=300, help="sub stream kbit/s")
     p.add_argument("--loop-gops", type=int, default=2, help="GOPs in the replayed loop")
+    p.add_argument(
+        "--grain",
+        type=int,
+        default=0,
+        help="noise in the pictures, 0-64 (default 0); about 24 makes the encoder reach the "
+        "asked bitrate, as a real camera's picture does",
+    )
     p.add_argument("--auth", metavar="USER:PASS", help="demand digest auth on every camera")
     p.add_argument("--basic-auth", action="store_true", help="with --auth: Basic, not Digest")
     p.add_argument(
@@ -62,6 +69,7 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         bitrate_kbps=args.bitrate,
         sub_bitrate_kbps=args.sub_bitrate,
         loop_gops=args.loop_gops,
+        grain=args.grain,
         host=args.host,
         port=args.port,
         control_port=args.control_port,
