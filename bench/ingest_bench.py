@@ -6,6 +6,10 @@ measured apart from /proc. Prints a markdown table and, with --record, writes it
 docs/BENCHMARKS.md under "## Ingest".
 
     python bench/ingest_bench.py --counts 10,100,300 --seconds 60 --record
+    python bench/ingest_bench.py --counts 100,300 --shards 0,4   # in process vs sharded
+
+With `--shards` > 0 the ingest process pulls through shard child processes
+(`ingest.shards`); CPU and memory are then summed over the ingest process and its children.
 """
 
 from __future__ import annotations
@@ -39,6 +43,43 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (the ingest shards)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    total = 0.0
+    for p in process_tree(pid):
+        try:
+            total += cpu_seconds(p)
+        except OSError:
+            pass
+    return total
+
+
+def tree_memory_kib(pid: int) -> tuple[int, int | None]:
+    """(RSS, PSS) in KiB summed over `pid` and its descendants; RSS counts shared pages twice."""
+    rss_total, pss_total = 0, 0
+    for p in process_tree(pid):
+        try:
+            rss, pss = memory_kib(p)
+        except OSError:
+            continue
+        rss_total += rss
+        pss_total = pss_total + pss if pss is not None and pss_total is not None else None
+    return rss_total, pss_total
+
+
 def memory_kib(pid: int) -> tuple[int, int | None]:
     """(RSS, PSS) in KiB."""
     rss = pss = None
@@ -60,7 +101,7 @@ def memory_kib(pid: int) -> tuple[int, int | None]:
 # --- the ingest process ------------------------------------------------------------------
 
 
-async def child(port: int, n: int) -> None:
+async def child(port: int, n: int, shards: int) -> None:
     from ingest.config import IngestConfig
     from ingest.frame_bus import FrameBus
     from ingest.health import HealthRegistry, StreamState
@@ -68,7 +109,7 @@ async def child(port: int, n: int) -> None:
     from ingest.spec import StreamSpec
     from ingest.supervisor import IngestSupervisor
 
-    config = IngestConfig(connect_timeout_s=20, stall_timeout_s=20)
+    config = IngestConfig(connect_timeout_s=20, stall_timeout_s=20, shards=shards)
     bus = FrameBus()
     health = HealthRegistry()
     sup = IngestSupervisor(config, bus, health)
@@ -104,7 +145,7 @@ async def child(port: int, n: int) -> None:
 # --- the driver --------------------------------------------------------------------------
 
 
-def run_one(n: int, seconds: float, warmup_s: float) -> dict[str, object]:
+def run_one(n: int, seconds: float, warmup_s: float, shards: int = 0) -> dict[str, object]:
     port = free_port()
     sim = subprocess.Popen(
         [VMS, "camsim", "--cameras", str(n), "--port", str(port),
@@ -123,7 +164,7 @@ def run_one(n: int, seconds: float, warmup_s: float) -> dict[str, object]:
                 raise RuntimeError("simulator exited")
             time.sleep(0.5)
         ing = subprocess.Popen(
-            [sys.executable, __file__, "--child", str(port), str(n)],
+            [sys.executable, __file__, "--child", str(port), str(n), str(shards)],
             stdout=subprocess.PIPE, text=True, cwd=ROOT,
         )  # fmt: skip
         assert ing.stdout is not None
@@ -135,7 +176,7 @@ def run_one(n: int, seconds: float, warmup_s: float) -> dict[str, object]:
                 break
         time_to_online = time.monotonic() - start_wait
         time.sleep(warmup_s)
-        c0, s0, t0 = cpu_seconds(ing.pid), cpu_seconds(sim.pid), time.monotonic()
+        c0, s0, t0 = tree_cpu_seconds(ing.pid), cpu_seconds(sim.pid), time.monotonic()
         r0 = last.get("received", 0)
         end = t0 + seconds
         min_online = n
@@ -144,11 +185,14 @@ def run_one(n: int, seconds: float, warmup_s: float) -> dict[str, object]:
             min_online = min(min_online, last["online"])
             if time.monotonic() >= end:
                 break
-        c1, s1, t1 = cpu_seconds(ing.pid), cpu_seconds(sim.pid), time.monotonic()
-        rss, pss = memory_kib(ing.pid)
+        c1, s1, t1 = tree_cpu_seconds(ing.pid), cpu_seconds(sim.pid), time.monotonic()
+        rss, pss = tree_memory_kib(ing.pid)
+        processes = len(process_tree(ing.pid))
         elapsed = t1 - t0
         return {
             "n": n,
+            "shards": shards,
+            "processes": processes,
             "seconds": round(elapsed, 1),
             "online_min": min_online,
             "time_to_online_s": round(time_to_online, 1),
@@ -158,6 +202,7 @@ def run_one(n: int, seconds: float, warmup_s: float) -> dict[str, object]:
             "server_rss_mib_per_stream": round(rss / 1024 / n, 2),
             "server_pss_mib_per_stream": round(pss / 1024 / n, 2) if pss else None,
             "packets_per_s": round((last["received"] - r0) / elapsed),
+            "packets_per_s_expected": 15 * n,
             "drops": last["drops"],
             "sim_cpu_cores": round((s1 - s0) / elapsed, 3),
         }
@@ -175,14 +220,14 @@ def run_one(n: int, seconds: float, warmup_s: float) -> dict[str, object]:
 
 def table(rows: list[dict[str, object]]) -> str:
     head = (
-        "| streams | all online | server CPU (cores) | CPU %/stream | RSS MiB | "
+        "| streams | shards | all online | server CPU (cores) | CPU %/stream | RSS MiB | "
         "RSS MiB/stream | PSS MiB/stream | packets/s | drops | simulator CPU (cores) |"
     )
-    lines = [head, "|" + "---|" * 10]
+    lines = [head, "|" + "---|" * 11]
     for r in rows:
         online = "yes" if r["online_min"] == r["n"] else f"no (min {r['online_min']})"
         lines.append(
-            f"| {r['n']} | {online} "
+            f"| {r['n']} | {r['shards']} | {online} "
             f"| {r['server_cpu_cores']} | {r['server_cpu_pct_per_stream']} "
             f"| {r['server_rss_mib']} | {r['server_rss_mib_per_stream']} "
             f"| {r['server_pss_mib_per_stream']} | {r['packets_per_s']} | {r['drops']} "
@@ -219,19 +264,23 @@ def record(rows: list[dict[str, object]], seconds: float) -> None:
 
 def main() -> int:
     if len(sys.argv) >= 2 and sys.argv[1] == "--child":
-        asyncio.run(child(int(sys.argv[2]), int(sys.argv[3])))
+        asyncio.run(child(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
         return 0
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--counts", default="10,100,300", help="camera counts, comma-separated")
     p.add_argument("--seconds", type=float, default=60.0, help="measurement window per count")
     p.add_argument("--warmup", type=float, default=5.0, help="wait after all are online")
+    p.add_argument(
+        "--shards", default="0", help="ingest.shards values, comma-separated (0: in process)"
+    )
     p.add_argument("--record", action="store_true", help="write docs/BENCHMARKS.md")
     args = p.parse_args()
     rows = []
     for n in (int(x) for x in args.counts.split(",")):
-        row = run_one(n, args.seconds, args.warmup)
-        print(json.dumps(row), flush=True)
-        rows.append(row)
+        for shards in (int(x) for x in args.shards.split(",")):
+            row = run_one(n, args.seconds, args.warmup, shards)
+            print(json.dumps(row), flush=True)
+            rows.append(row)
     print(table(rows))
     if args.record:
         record(rows, args.seconds)

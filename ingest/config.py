@@ -57,6 +57,21 @@ class IngestConfig(BaseModel):
         le=120,
         description="How long stopping waits for a worker thread before leaving it to exit alone.",
     )
+    shards: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description=(
+            "Pull cameras in child processes (at least this many; more as streams_per_shard "
+            "requires) instead of threads of the server process; 0 keeps them in process."
+        ),
+    )
+    streams_per_shard: int = Field(
+        25,
+        ge=1,
+        le=1000,
+        description="Most camera streams one ingest child process pulls (when shards > 0).",
+    )
     allowed_schemes: list[str] = Field(
         default_factory=lambda: ["rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "srt"],
         description="URL schemes a camera may use; anything else (file:, pipe:, ...) is refused.",

@@ -4,6 +4,9 @@ The control plane calls `apply(specs)` with everything that should be pulled; th
 starts new streams, stops removed ones and restarts changed ones. "on_demand" streams run only
 while someone consumes them: a bus subscriber, or a `demand()` call (the relay, snapshots), and
 stop `on_demand_idle_s` after the last one leaves.
+
+With `config.shards > 0` the workers run in child processes (`shard_pool.py`) rather than
+threads of this one; the bus, the health registry and this API behave the same either way.
 """
 
 from __future__ import annotations
@@ -11,17 +14,34 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from ingest.config import IngestConfig
 from ingest.frame_bus import FrameBus
 from ingest.handoff import LoopHandoff
 from ingest.health import HealthRegistry, StreamHealth, StreamState
 from ingest.packet import StreamKey
+from ingest.shard_pool import ShardPool
 from ingest.spec import StreamSpec
 from ingest.timestamps import PtsNormaliser
 from ingest.worker import StreamWorker
 
 log = logging.getLogger(__name__)
+
+
+class Worker(Protocol):
+    """What the supervisor needs of a stream's worker: a thread here, or one in a shard."""
+
+    key: StreamKey
+
+    @property
+    def running(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    async def wait(self, within_s: float) -> bool: ...
 
 
 class IngestSupervisor:
@@ -40,20 +60,28 @@ class IngestSupervisor:
         if on_state_change is not None:
             health.add_listener(on_state_change)
         self._specs: dict[StreamKey, StreamSpec] = {}
-        self._workers: dict[StreamKey, StreamWorker] = {}
+        self._workers: dict[StreamKey, Worker] = {}
         self._demand: dict[StreamKey, int] = {}
         self._idle_timers: dict[StreamKey, asyncio.TimerHandle] = {}
         self._stopping: set[asyncio.Task[None]] = set()
         self._timelines: dict[StreamKey, PtsNormaliser] = {}  # pts continue across restarts
         self._handoff: LoopHandoff | None = None
+        self._pool: ShardPool | None = None
         bus.on_subscribers_changed(self._on_subscribers)
 
     @property
     def handoff_drops(self) -> int:
-        return self._handoff.dropped if self._handoff else 0
+        in_process = self._handoff.dropped if self._handoff else 0
+        return in_process + (self._pool.dropped if self._pool else 0)
 
     def specs(self) -> list[StreamSpec]:
         return list(self._specs.values())
+
+    def shard_pids(self) -> list[int]:
+        """Process ids of the running ingest shards (none when pulling in process)."""
+        if self._pool is None:
+            return []
+        return [shard.pid for shard in self._pool.shards if shard.pid is not None]
 
     def is_running(self, key: StreamKey) -> bool:
         worker = self._workers.get(key)
@@ -62,24 +90,32 @@ class IngestSupervisor:
     async def start(self) -> None:
         """Bind to the running loop and start every stream that should be pulled."""
         self._handoff = LoopHandoff(asyncio.get_running_loop())
+        if self.config.shards > 0:
+            self._pool = ShardPool(self.config, self.bus, self.health)
         for key in self._specs:
             self._reconcile_one(key)
 
     async def stop(self) -> None:
-        """Stop every worker and wait (bounded) for their threads."""
+        """Stop every worker and wait (bounded) for their threads, or end the shard processes."""
         for timer in self._idle_timers.values():
             timer.cancel()
         self._idle_timers.clear()
         workers = list(self._workers.values())
         self._workers.clear()
-        await asyncio.gather(*(self._finish(w) for w in workers), *self._stopping)
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            for worker in workers:
+                worker.stop()
+            await asyncio.gather(pool.close(), *self._stopping)
+        else:
+            await asyncio.gather(*(self._finish(w) for w in workers), *self._stopping)
         self._handoff = None
 
     async def apply(self, specs: Iterable[StreamSpec]) -> None:
         """Make the pulled streams match `specs`: start new, stop removed, restart changed."""
         wanted = {spec.key: spec for spec in specs}
         removed = [key for key in self._specs if key not in wanted]
-        restarts: list[StreamWorker] = []
+        restarts: list[Worker] = []
         for key in removed:
             del self._specs[key]
             worker = self._workers.pop(key, None)
@@ -154,8 +190,12 @@ class IngestSupervisor:
             timeline = self._timelines[spec.key] = PtsNormaliser(
                 max_gap_s=max(self.config.stall_timeout_s, 1.0)
             )
-        channel = self.bus.channel(spec.key)
-        worker = StreamWorker(spec, self.config, channel, self.health, self._handoff, timeline)
+        worker: Worker
+        if self._pool is not None:
+            worker = self._pool.stream(spec, timeline)
+        else:
+            channel = self.bus.channel(spec.key)
+            worker = StreamWorker(spec, self.config, channel, self.health, self._handoff, timeline)
         self._workers[spec.key] = worker
         self.health.entry(spec.key)
         worker.start()
@@ -177,7 +217,7 @@ class IngestSupervisor:
         if timer is not None:
             timer.cancel()
 
-    async def _finish(self, worker: StreamWorker) -> None:
+    async def _finish(self, worker: Worker) -> None:
         worker.stop()
         if not await worker.wait(self.config.stop_timeout_s):
             log.warning(

@@ -25,10 +25,11 @@ CONFIG = IngestConfig(
 )
 
 
-@pytest.fixture
-async def supervisor() -> AsyncIterator[IngestSupervisor]:
+@pytest.fixture(params=[0, 2], ids=["in_process", "sharded"])
+async def supervisor(request: pytest.FixtureRequest) -> AsyncIterator[IngestSupervisor]:
     changes: list[StreamHealth] = []
-    sup = IngestSupervisor(CONFIG, FrameBus(), HealthRegistry(), on_state_change=changes.append)
+    config = CONFIG.model_copy(update={"shards": request.param})
+    sup = IngestSupervisor(config, FrameBus(), HealthRegistry(), on_state_change=changes.append)
     await sup.start()
     yield sup
     await sup.stop()
