@@ -133,7 +133,14 @@ async def child(port: int, n: int, shards: int) -> None:
             online = sum(1 for h in health.all() if h.state == StreamState.ONLINE)
             drops = sum(ch.dropped_total for ch in bus)
             print(
-                json.dumps({"online": online, "received": received[0], "drops": drops}),
+                json.dumps(
+                    {
+                        "online": online,
+                        "received": received[0],
+                        "drops": drops,
+                        "t": time.monotonic(),  # CLOCK_MONOTONIC: the driver's clock too
+                    }
+                ),
                 flush=True,
             )
     finally:
@@ -168,7 +175,7 @@ def run_one(n: int, seconds: float, warmup_s: float, shards: int = 0) -> dict[st
             stdout=subprocess.PIPE, text=True, cwd=ROOT,
         )  # fmt: skip
         assert ing.stdout is not None
-        last: dict[str, int] = {}
+        last: dict[str, float] = {}
         start_wait = time.monotonic()
         for line in ing.stdout:
             last = json.loads(line)
@@ -177,13 +184,16 @@ def run_one(n: int, seconds: float, warmup_s: float, shards: int = 0) -> dict[st
         time_to_online = time.monotonic() - start_wait
         time.sleep(warmup_s)
         c0, s0, t0 = tree_cpu_seconds(ing.pid), cpu_seconds(sim.pid), time.monotonic()
-        r0 = last.get("received", 0)
         end = t0 + seconds
         min_online = n
+        base: dict[str, float] | None = None  # the first report of the window (lines queue up)
         for line in ing.stdout:
             last = json.loads(line)
+            if last["t"] < t0:
+                continue
+            base = base or last
             min_online = min(min_online, last["online"])
-            if time.monotonic() >= end:
+            if last["t"] >= end:
                 break
         c1, s1, t1 = tree_cpu_seconds(ing.pid), cpu_seconds(sim.pid), time.monotonic()
         rss, pss = tree_memory_kib(ing.pid)
@@ -201,7 +211,11 @@ def run_one(n: int, seconds: float, warmup_s: float, shards: int = 0) -> dict[st
             "server_rss_mib": round(rss / 1024, 1),
             "server_rss_mib_per_stream": round(rss / 1024 / n, 2),
             "server_pss_mib_per_stream": round(pss / 1024 / n, 2) if pss else None,
-            "packets_per_s": round((last["received"] - r0) / elapsed),
+            "packets_per_s": round(
+                (last["received"] - base["received"]) / max(1e-9, last["t"] - base["t"])
+            )
+            if base
+            else 0,
             "packets_per_s_expected": 15 * n,
             "drops": last["drops"],
             "sim_cpu_cores": round((s1 - s0) / elapsed, 3),
