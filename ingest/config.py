@@ -58,7 +58,7 @@ class IngestConfig(BaseModel):
         description="How long stopping waits for a worker thread before leaving it to exit alone.",
     )
     shards: int = Field(
-        0,
+        1,
         ge=0,
         le=64,
         description=(

@@ -60,7 +60,7 @@ async def test_same_packets_as_in_process(
     supervisors: list[IngestSupervisor], camsim: SimulatorThread
 ) -> None:
     specs = [StreamSpec(k, camsim.url(k.camera_id)) for k in KEYS]
-    local = await started(supervisors)
+    local = await started(supervisors, shards=0)
     sharded = await started(supervisors, shards=2, streams_per_shard=2)
     await local.apply(specs)
     await sharded.apply(specs)
