@@ -58,6 +58,7 @@ def test_demo_serves_the_sample_inventory_with_cameras_online(tmp_path: Path) ->
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
     )
+    children: list[int] = []
     try:
         passwords, wall = _read_banner(proc, time.monotonic() + 240)
         assert {"admin", "ccoc.operator", "patong.desk1"} <= passwords.keys()
@@ -97,12 +98,41 @@ def test_demo_serves_the_sample_inventory_with_cameras_online(tmp_path: Path) ->
             seen = client.get("/api/v1/cameras?limit=100", headers=headers).json()["items"]
         # their own station's cameras and what Patong municipality shares with it, nothing else
         assert {c["agency_code"] for c in seen} == {"PKT-POL-PATONG", "PKT-MUNI-PATONG"}
+        # stopped as a service manager stops it (SIGTERM), the demo leaves no process behind:
+        # neither its camera simulator nor its ingest shards
+        children += _children(proc.pid)
+        assert children, "the demo runs its simulator as a child process"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in children if _alive(pid)]
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
         if proc.stdout is not None:
             proc.stdout.close()
+        for pid in children:  # whatever outlived the demo: never leave it running
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie has exited; its parent has not reaped it

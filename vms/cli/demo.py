@@ -9,6 +9,7 @@ database (var/demo.db by default) is recreated on every run.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import secrets
 import signal
 import subprocess
@@ -198,7 +199,9 @@ def start_simulator(cameras: int, args: argparse.Namespace) -> subprocess.Popen[
         "--gop",
         "1",
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)  # noqa: S603 (our own CLI)
+    proc = subprocess.Popen(  # noqa: S603 (our own CLI)
+        cmd, stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
+    )
     assert proc.stdout is not None
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
@@ -212,6 +215,17 @@ def start_simulator(cameras: int, args: argparse.Namespace) -> subprocess.Popen[
             return proc
     proc.kill()
     raise VmsError("camera simulator did not start within 10 minutes")
+
+
+def _die_with_parent() -> None:
+    """In the simulator child: SIGTERM when the demo process dies, however it dies. uvicorn
+    re-raises the SIGTERM it stopped on, which ends the demo before its `finally` can stop the
+    simulator; without this the simulator stayed behind, holding its port."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def stop_simulator(proc: subprocess.Popen[str]) -> None:
