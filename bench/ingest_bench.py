@@ -101,7 +101,7 @@ def memory_kib(pid: int) -> tuple[int, int | None]:
 # --- the ingest process ------------------------------------------------------------------
 
 
-async def child(port: int, n: int, shards: int) -> None:
+async def child(port: int, n: int, shards: int, per_shard: int) -> None:
     from ingest.config import IngestConfig
     from ingest.frame_bus import FrameBus
     from ingest.health import HealthRegistry, StreamState
@@ -109,7 +109,9 @@ async def child(port: int, n: int, shards: int) -> None:
     from ingest.spec import StreamSpec
     from ingest.supervisor import IngestSupervisor
 
-    config = IngestConfig(connect_timeout_s=20, stall_timeout_s=20, shards=shards)
+    config = IngestConfig(
+        connect_timeout_s=20, stall_timeout_s=20, shards=shards, streams_per_shard=per_shard
+    )
     bus = FrameBus()
     health = HealthRegistry()
     sup = IngestSupervisor(config, bus, health)
@@ -152,7 +154,9 @@ async def child(port: int, n: int, shards: int) -> None:
 # --- the driver --------------------------------------------------------------------------
 
 
-def run_one(n: int, seconds: float, warmup_s: float, shards: int = 0) -> dict[str, object]:
+def run_one(
+    n: int, seconds: float, warmup_s: float, shards: int = 0, per_shard: int = 25
+) -> dict[str, object]:
     port = free_port()
     sim = subprocess.Popen(
         [VMS, "camsim", "--cameras", str(n), "--port", str(port),
@@ -171,7 +175,7 @@ def run_one(n: int, seconds: float, warmup_s: float, shards: int = 0) -> dict[st
                 raise RuntimeError("simulator exited")
             time.sleep(0.5)
         ing = subprocess.Popen(
-            [sys.executable, __file__, "--child", str(port), str(n), str(shards)],
+            [sys.executable, __file__, "--child", str(port), str(n), str(shards), str(per_shard)],
             stdout=subprocess.PIPE, text=True, cwd=ROOT,
         )  # fmt: skip
         assert ing.stdout is not None
@@ -278,7 +282,7 @@ def record(rows: list[dict[str, object]], seconds: float) -> None:
 
 def main() -> int:
     if len(sys.argv) >= 2 and sys.argv[1] == "--child":
-        asyncio.run(child(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
+        asyncio.run(child(*(int(a) for a in sys.argv[2:6])))
         return 0
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--counts", default="10,100,300", help="camera counts, comma-separated")
@@ -287,12 +291,15 @@ def main() -> int:
     p.add_argument(
         "--shards", default="0", help="ingest.shards values, comma-separated (0: in process)"
     )
+    p.add_argument(
+        "--per-shard", type=int, default=25, help="ingest.streams_per_shard (default 25)"
+    )
     p.add_argument("--record", action="store_true", help="write docs/BENCHMARKS.md")
     args = p.parse_args()
     rows = []
     for n in (int(x) for x in args.counts.split(",")):
         for shards in (int(x) for x in args.shards.split(",")):
-            row = run_one(n, args.seconds, args.warmup, shards)
+            row = run_one(n, args.seconds, args.warmup, shards, args.per_shard)
             print(json.dumps(row), flush=True)
             rows.append(row)
     print(table(rows))
