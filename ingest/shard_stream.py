@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING
 from ingest.frame_bus import Channel
 from ingest.health import HealthRegistry, StreamState
 from ingest.packet import EncodedPacket, StreamInfo
+from ingest.sink import StreamSink
 from ingest.spec import StreamSpec
 from ingest.timestamps import OUT_TIME_BASE, PtsNormaliser
 
 if TYPE_CHECKING:
     from ingest.shard_pool import ShardProcess
-
-_RESETS = (StreamState.OFFLINE, StreamState.ERROR, StreamState.STALLED)
 
 
 class ShardedStream:
@@ -40,8 +39,7 @@ class ShardedStream:
         self.spec = spec
         self.key = spec.key
         self.shard = shard
-        self._channel = channel
-        self._health = health
+        self._sink = StreamSink(spec.key, channel, health)
         self._timeline = timeline
         self._started = False
         self._stopping = False
@@ -87,27 +85,22 @@ class ShardedStream:
         pts = self._timeline.convert(packet.pts, packet.time_base)
         if pts != packet.pts or packet.time_base != OUT_TIME_BASE:
             packet = dataclasses.replace(packet, pts=pts, time_base=OUT_TIME_BASE)
-        self._channel.publish(packet)
-        self._health.entry(self.key).record(packet)
+        self._sink.packet(packet)
 
     def on_info(self, info: StreamInfo) -> None:
-        self._channel.set_info(info)
-        self._health.entry(self.key).apply_info(info)
+        self._sink.info(info)
 
     def on_state(self, state: StreamState, reason: str | None) -> None:
         if self._stopping and state != StreamState.ERROR:
             return
-        if state in _RESETS:
-            self._channel.reset()  # never start a new viewer or snapshot on a stale picture
-        self._health.set_state(self.key, state, reason)
+        self._sink.state(state, reason)
 
     def on_reconnect(self) -> None:
-        self._health.entry(self.key).reconnects += 1
+        self._sink.reconnect()
 
     def on_shard_lost(self, reason: str) -> None:
         """The shard process died; it is being restarted and this stream with it."""
         if self._stopping:
             return
-        self._channel.reset()
-        self._health.entry(self.key).reconnects += 1
-        self._health.set_state(self.key, StreamState.OFFLINE, reason)
+        self._sink.reconnect()
+        self._sink.state(StreamState.OFFLINE, reason)

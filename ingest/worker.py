@@ -23,6 +23,7 @@ from ingest.frame_bus import Channel
 from ingest.handoff import LoopHandoff
 from ingest.health import HealthRegistry, StreamState
 from ingest.packet import EncodedPacket, StreamInfo
+from ingest.sink import StreamSink
 from ingest.source import PacketShaper, open_stream
 from ingest.spec import StreamSpec
 from ingest.timestamps import PtsNormaliser
@@ -47,8 +48,7 @@ class StreamWorker:
         self.spec = spec
         self.key = spec.key
         self._config = config
-        self._channel = channel
-        self._health = health
+        self._sink = StreamSink(spec.key, channel, health)
         self._handoff = handoff
         self._timeline = timeline or PtsNormaliser(max_gap_s=max(config.stall_timeout_s, 1.0))
         self._stop = threading.Event()
@@ -185,19 +185,15 @@ class StreamWorker:
     # --- loop thread -----------------------------------------------------------------------
 
     def _deliver(self, packet: EncodedPacket) -> None:
-        self._channel.publish(packet)
-        self._health.entry(self.key).record(packet)
+        self._sink.packet(packet)
 
     def _apply_info(self, info: StreamInfo) -> None:
-        self._channel.set_info(info)
-        self._health.entry(self.key).apply_info(info)
+        self._sink.info(info)
 
     def _apply_state(self, change: tuple[StreamState, str | None]) -> None:
         if self._stop.is_set() and change[0] != StreamState.ERROR:
             return  # a stopping worker no longer speaks for the stream
-        if change[0] in (StreamState.OFFLINE, StreamState.ERROR, StreamState.STALLED):
-            self._channel.reset()  # never start a new viewer or snapshot on a stale picture
-        self._health.set_state(self.key, *change)
+        self._sink.state(*change)
 
     def _count_reconnect(self, _: Any) -> None:
-        self._health.entry(self.key).reconnects += 1
+        self._sink.reconnect()
