@@ -4,6 +4,8 @@ still verifies."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import httpx
@@ -49,6 +51,15 @@ async def test_who_watched_which_camera_is_recorded_and_the_chain_verifies(
     assert start["detail"]["session_id"] == end["detail"]["session_id"]
     assert end["detail"]["reason"] == "viewer ended it (DELETE)"
     assert end["detail"]["duration_s"] > 0
+    # the CSV export takes the same filters
+    exported = httpx.get(
+        f"{stations.server.url}/api/v1/audit/export.csv",
+        params={"camera_id": stations.camera_id, "action": "view.end"},
+        headers=admin_a,
+    )
+    assert exported.status_code == 200, exported.text
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [(r["action"], r["username"]) for r in rows] == [("view.end", "desk-b")]
 
     # station B's own administrator does not read A's camera records; B's officer reads none
     admin_b = stations.user("admin-b", Role.AGENCY_ADMIN, "b")

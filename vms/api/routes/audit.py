@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
@@ -44,17 +45,19 @@ class VerifyOut(BaseModel):
     reason: str
 
 
-def _query(
-    user_id: int | None,
-    agency_id: int | None,
-    camera_id: int | None,
-    action: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    limit: int,
-    before_seq: int | None,
+def audit_filters(
+    user_id: int | None = None,
+    agency_id: int | None = None,
+    camera_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> AuditQuery:
-    return AuditQuery(user_id, agency_id, camera_id, action, since, until, limit, before_seq)
+    """The filters the search and its CSV export share (query parameters)."""
+    return AuditQuery(user_id, agency_id, camera_id, action, since, until)
+
+
+Filters = Annotated[AuditQuery, Depends(audit_filters)]
 
 
 def _require(principal: Principal) -> None:
@@ -86,38 +89,24 @@ Limit = Annotated[int, Query(ge=1, le=5000)]
 def records(
     principal: CurrentPrincipal,
     session: SessionDep,
-    user_id: int | None = None,
-    agency_id: int | None = None,
-    camera_id: int | None = None,
-    action: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    filters: Filters,
     limit: Limit = 500,
     before_seq: int | None = None,
 ) -> list[AuditOut]:
     """Records the caller may read, newest first, filtered by user, agency, camera, time."""
     _require(principal)
-    q = _query(user_id, agency_id, camera_id, action, since, until, limit, before_seq)
+    q = replace(filters, limit=limit, before_seq=before_seq)
     return [_out(r) for r in search(session, principal, q)]
 
 
 @router.get("/export.csv")
 def export_csv(
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    user_id: int | None = None,
-    agency_id: int | None = None,
-    camera_id: int | None = None,
-    action: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: Limit = 5000,
+    principal: CurrentPrincipal, session: SessionDep, filters: Filters, limit: Limit = 5000
 ) -> Response:
     """The same search as CSV for a spreadsheet (cells cannot run as formulas)."""
     _require(principal)
-    q = _query(user_id, agency_id, camera_id, action, since, until, limit, None)
     return Response(
-        to_csv(search(session, principal, q)),
+        to_csv(search(session, principal, replace(filters, limit=limit))),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
     )
