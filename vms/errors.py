@@ -83,3 +83,17 @@ class PayloadTooLarge(VmsError):
 
     status_code = 413
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(VmsError):
+    """The body is not of the content type this endpoint takes."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class PreconditionFailed(VmsError):
+    """A conditional request (If-Match) names another version of the resource."""
+
+    status_code = 412
+    code = "precondition_failed"

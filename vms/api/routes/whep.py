@@ -22,7 +22,14 @@ from vms.api.deps import BriefPrincipal, ServicesDep
 from vms.auth.principal import Principal
 from vms.auth.roles import Permission
 from vms.db.engine import Database
-from vms.errors import InvalidInput, NotAuthenticated, NotFound, Unavailable, VmsError
+from vms.errors import (
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PreconditionFailed,
+    Unavailable,
+    UnsupportedMediaType,
+)
 
 router = APIRouter(tags=["whep"])
 
@@ -31,20 +38,6 @@ TRICKLE = "application/trickle-ice-sdpfrag"
 SESSIONS_PATH = "/api/v1/whep/sessions"
 BODY_TIMEOUT_S = 10.0
 OPEN_TIMEOUT_S = 30.0  # caps every await of a POST: start wait + negotiation + gathering
-
-
-class UnsupportedMediaType(VmsError):
-    """The body is not of the content type this endpoint takes."""
-
-    status_code = 415
-    code = "unsupported_media_type"
-
-
-class PreconditionFailed(VmsError):
-    """If-Match names another version of the session."""
-
-    status_code = 412
-    code = "precondition_failed"
 
 
 def get_viewer(request: Request, principal: BriefPrincipal) -> Viewer:
