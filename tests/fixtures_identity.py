@@ -20,6 +20,7 @@ from tests.conftest import free_port
 from tests.fixtures_server import LiveServer
 from vms.auth.roles import Role
 from vms.auth.users import UserSpec, create_user
+from vms.cli.grants import give_provincial
 from vms.config import load_settings
 from vms.db.migrate import upgrade
 from vms.db.models.registry import Agency, Camera, CameraCredential, CameraTag
@@ -138,7 +139,7 @@ def build_world(db_url: str, **auth: Any) -> Iterator[World]:
     with LiveServer(settings) as server, server.client() as bootstrap:
         world = World(server=server, client=bootstrap)
         seed_registry(server.services, world)
-        server.services.identity.seed()
+        give_provincial(server.services.db, AGENCIES["cc"][0], by="fixture")
         try:
             yield world
         finally:

@@ -2,7 +2,8 @@
 
 An owning agency's administrator grants another agency (or the command center) a camera, a tag
 or all its cameras at a level. The provincial agreement - the command center sees every camera
-live - is an ordinary, visible, revocable grant from "every agency" (owner NULL), seeded once.
+live - is an ordinary, visible, revocable grant from "every agency" (owner NULL), given only by
+an explicit, audited act of a system administrator (`provincial_spec`), never as a side effect.
 Every change publishes "access.changed" so running views are re-decided at once.
 """
 
@@ -200,27 +201,11 @@ class SharingService:
         )
 
 
-def seed_provincial_grant(session: Session) -> list[Grant]:
-    """Make sure every command-center agency holds the "every agency, live" grant.
+def provincial_spec(center_id: int, note: str = PROVINCIAL_NOTE) -> GrantSpec:
+    """The provincial agreement towards one command center: every agency's cameras, live.
 
-    Seeded once per command center: a revoked one is not re-created, so revoking it sticks.
+    Never created implicitly (not when an agency is created, not at start-up): a system
+    administrator gives it through `POST /api/v1/grants` (owner null) or `vms grants
+    provincial`, and both audit it.
     """
-    created = []
-    centers = session.scalars(select(Agency).where(Agency.kind == COMMAND_CENTER_KIND))
-    for center in centers:
-        exists = session.scalars(
-            select(Grant.id).where(
-                Grant.owner_agency_id.is_(None), Grant.grantee_agency_id == center.id
-            )
-        ).first()
-        if exists is None:
-            grant = Grant(
-                owner_agency_id=None,
-                grantee_agency_id=center.id,
-                level="live",
-                note=PROVINCIAL_NOTE,
-            )
-            session.add(grant)
-            created.append(grant)
-    session.flush()
-    return created
+    return GrantSpec(grantee_agency_id=center_id, level="live", owner_agency_id=None, note=note)

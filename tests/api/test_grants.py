@@ -1,4 +1,4 @@
-"""Sharing agreements over the API: who may share what, the seeded provincial grant, and
+"""Sharing agreements over the API: who may share what, the explicit provincial grant, and
 revocation taking effect on the next request."""
 
 from __future__ import annotations
@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures_identity import World
+from vms.cli.grants import give_provincial
+from vms.errors import Conflict
 from vms.events import InProcessEventBus
 
 
-def test_provincial_grant_is_seeded_and_visible(world: World) -> None:
+def test_provincial_grant_is_given_explicitly_and_visible(world: World) -> None:
     sysadmin = world.client_as("system_admin", "cc")
     grants = sysadmin.get("/api/v1/grants").json()
     provincial = [g for g in grants if g["owner_agency_id"] is None]
@@ -19,8 +21,9 @@ def test_provincial_grant_is_seeded_and_visible(world: World) -> None:
     # the command center's own supervisor sees it as a grant towards them
     sup = world.client_as("supervisor", "cc")
     assert [g["id"] for g in sup.get("/api/v1/grants").json()] == [provincial[0]["id"]]
-    # seeding again does not duplicate it
-    world.services.identity.seed()
+    # giving it again while it is in force is refused (the fixture gave it with give_provincial)
+    with pytest.raises(Conflict):
+        give_provincial(world.services.db, "PKT-CC")
     assert len(sysadmin.get("/api/v1/grants").json()) == 1
 
 

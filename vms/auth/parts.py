@@ -1,7 +1,8 @@
 """The identity side of a running server: audit trail, sign-in, sharing, duty coverage.
 
-Built by `vms.services.Services` from the settings; `start()` seeds the provincial grant and
-starts the coverage monitor, `stop()` cancels it.
+Built by `vms.services.Services` from the settings; `start()` starts the coverage monitor,
+`stop()` cancels it. Start-up creates no grant: the provincial agreement is an explicit,
+audited act of a system administrator (`vms grants provincial`, or `POST /api/v1/grants`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from vms.config import Settings
 from vms.coverage import CoverageMonitor
 from vms.db.engine import Database
 from vms.events import EventBus
-from vms.sharing import SharingService, seed_provincial_grant
+from vms.sharing import SharingService
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ class IdentityServices:
         if not await asyncio.to_thread(self._schema_ready):
             log.warning("identity tables are missing (migrations not applied); sign-in is off")
             return
-        await asyncio.to_thread(self.seed)
         await self.coverage.start()
 
     def _schema_ready(self) -> bool:
@@ -45,13 +45,3 @@ class IdentityServices:
 
     async def stop(self) -> None:
         await self.coverage.stop()
-
-    def seed(self) -> None:
-        """Give each command center its visible "every agency, live" grant (once)."""
-        with self.db.session() as session:
-            created = seed_provincial_grant(session)
-        for grant in created:
-            log.info(
-                "seeded the provincial grant %d to agency %d", grant.id, grant.grantee_agency_id
-            )
-            self.sharing.announce(grant)

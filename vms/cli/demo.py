@@ -1,7 +1,8 @@
 """`vms demo`: the whole system on one machine with simulated cameras.
 
 Starts `vms camsim` in a child process, registers the sample Phuket inventory (cameras pointed
-at the simulator), creates a command center, a governor's office and demo accounts whose
+at the simulator), creates a command center (given the provincial grant explicitly and audited,
+as an install does with `vms grants provincial`), a governor's office and demo accounts whose
 passwords are generated now and printed to this console only, then serves the wall. The demo
 database (var/demo.db by default) is recreated on every run.
 """
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from vms.auth.roles import Role
 from vms.auth.users import UserSpec, create_user
 from vms.cli.common import settings_from_args
+from vms.cli.grants import give_provincial
 from vms.config import Settings
 from vms.db.engine import Database
 from vms.db.migrate import upgrade
@@ -60,6 +62,7 @@ DEMO_USERS = (
 DEMO_GRANTS = (
     ("PKT-MUNI-PATONG", "PKT-POL-PATONG", "demo: Patong municipality shares its cameras live"),
 )
+PROVINCIAL_CENTER = "PKT-CCOC"
 EXTRA_AGENCIES = (
     ("PKT-CCOC", "command_center", "ศูนย์สั่งการ CCTV จังหวัดภูเก็ต", "Phuket CCTV Command Center"),
     ("PKT-GOV", "governor_office", "สำนักงานผู้ว่าราชการจังหวัดภูเก็ต", "Phuket Governor's Office"),
@@ -174,6 +177,8 @@ def create_accounts(settings: Settings) -> dict[str, str]:
                 )
                 create_user(session, spec, None)
                 passwords[user.username] = password
+        # the command center sees every camera through an explicit, audited provincial grant
+        give_provincial(db, PROVINCIAL_CENTER, by="vms demo")
     finally:
         db.dispose()
     return passwords

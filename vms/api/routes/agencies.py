@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from vms.access import require_agency, require_global
+from vms.access import require_global
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from vms.audit import AuditEntry
 from vms.auth.roles import Permission
@@ -38,14 +38,14 @@ def list_agencies(
 def create_agency(
     body: AgencyCreate, session: SessionDep, services: ServicesDep, principal: CurrentPrincipal
 ) -> AgencyOut:
-    """Add an agency; 409 if its code is taken. A command center gets the provincial grant."""
+    """Add an agency (system administrator); 409 if its code is taken. Grants nothing by
+    itself: a command center's provincial grant is given explicitly (`POST /api/v1/grants`)."""
     require_global(principal, Permission.MANAGE_CAMERAS)
     agency = agencies.create_agency(session, body)
     session.commit()
     services.identity.audit.append(
         AuditEntry.by(principal, "agency.create", detail={"target_agency_id": agency.id})
     )
-    services.identity.seed()
     return AgencyOut.model_validate(agency)
 
 
@@ -55,7 +55,14 @@ def get_agency(agency_id: int, session: SessionDep, _principal: CurrentPrincipal
     return AgencyOut.model_validate(agencies.get_agency(session, agency_id))
 
 
-@router.patch("/{agency_id}")
+@router.patch(
+    "/{agency_id}",
+    responses={
+        403: {"description": "not a system administrator"},
+        404: {"description": "no such agency"},
+        409: {"description": "code taken, or retiring an agency that still has cameras"},
+    },
+)
 def update_agency(
     agency_id: int,
     body: AgencyUpdate,
@@ -63,9 +70,9 @@ def update_agency(
     services: ServicesDep,
     principal: CurrentPrincipal,
 ) -> AgencyOut:
-    """Change the fields sent (an agency administrator: their own agency)."""
-    missing = f"no agency with id {agency_id}"
-    require_agency(principal, Permission.MANAGE_CAMERAS, agency_id, not_found=missing)
+    """Change the fields sent; system administrator only. An agency's code, kind, names and
+    state decide rights and identity, so its own administrator changes none of them (403)."""
+    require_global(principal, Permission.MANAGE_CAMERAS)
     agency = agencies.update_agency(session, agency_id, body)
     session.commit()
     services.identity.audit.append(
