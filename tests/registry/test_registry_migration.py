@@ -14,7 +14,7 @@ from vms.db.base import Base
 from vms.db.engine import Database
 from vms.db.migrate import current_heads, script_heads, upgrade
 
-REGISTRY_TABLES = {"agencies", "cameras", "camera_credentials", "camera_tags"}
+REGISTRY_TABLES = {"agencies", "agency_keys", "cameras", "camera_credentials", "camera_tags"}
 
 
 def _table_of(op: Any) -> str | None:

@@ -32,6 +32,11 @@ def register(sub: Any) -> None:
     add_config_option(imp)
     imp.add_argument("file", type=Path, help="a .csv (UTF-8) or .xlsx file")
     imp.add_argument("--dry-run", action="store_true", help="report only; change nothing")
+    imp.add_argument(
+        "--move-cameras",
+        action="store_true",
+        help="let rows give existing cameras another agency (refused otherwise)",
+    )
     imp.set_defaults(handler=run_import)
     exp = actions.add_parser(
         "export",
@@ -60,6 +65,7 @@ def run_import(args: argparse.Namespace) -> int:
                 path.name,
                 allowed_schemes=settings.ingest.allowed_schemes,
                 dry_run=args.dry_run,
+                move_cameras=args.move_cameras,
             )
             if not report.applied:
                 session.rollback()

@@ -1,12 +1,17 @@
 """Agencies: the owners of cameras. Create, read, update and retire (never delete: cameras,
-grants and audit records keep pointing at them)."""
+grants and audit records keep pointing at them).
+
+An agency's code and its Thai and English names each name that agency only: compared as
+`search_key` folds them (case, white space, Unicode forms), across all three (a name may not be
+another agency's code). Checked here with a message, and held by the database through
+`agency_keys` (see `Agency._rekey`)."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vms.db.models.registry import Agency, Camera
+from vms.db.models.registry import Agency, Camera, identity_keys
 from vms.errors import Conflict, NotFound
 from vms.registry.schemas import AgencyCreate, AgencyUpdate
 from vms.registry.thai import search_key
@@ -20,17 +25,29 @@ def get_agency(session: Session, agency_id: int) -> Agency:
     return agency
 
 
-def find_agency(session: Session, ref: str) -> Agency | None:
-    """An agency by code (exact, any case) or by Thai or English name (normalised)."""
+def find_agencies(session: Session, ref: str) -> list[Agency]:
+    """Every agency whose code or Thai or English name is `ref` (as `search_key` folds them).
+
+    More than one means `ref` is ambiguous; it cannot happen for agencies written through the
+    ORM (`agency_keys` is unique), but rows written around it are still caught here."""
     wanted = search_key(ref)
-    by_code = session.scalars(select(Agency).where(func.lower(Agency.code) == wanted)).first()
-    if by_code is not None:
-        return by_code
-    for agency in session.scalars(select(Agency)):
-        names = (agency.name_th, agency.name_en)
-        if any(name is not None and search_key(name) == wanted for name in names):
-            return agency
-    return None
+    if not wanted:
+        return []
+    found: dict[int, Agency] = {}
+    for agency in session.scalars(select(Agency).order_by(Agency.id)):
+        if wanted in identity_keys(agency.code, agency.name_th, agency.name_en):
+            found[agency.id] = agency
+    return list(found.values())
+
+
+def find_agency(session: Session, ref: str) -> Agency | None:
+    """The one agency `ref` names (code or Thai/English name), None if none; Conflict if it
+    names several."""
+    found = find_agencies(session, ref)
+    if len(found) > 1:
+        codes = ", ".join(a.code for a in found)
+        raise Conflict(f"{ref!r} names several agencies ({codes}); use the agency code")
+    return found[0] if found else None
 
 
 def list_agencies(
@@ -53,8 +70,8 @@ def list_agencies(
 
 
 def create_agency(session: Session, data: AgencyCreate) -> Agency:
-    """Add an agency; Conflict if the code is taken."""
-    _ensure_code_free(session, data.code, None)
+    """Add an agency; Conflict if its code or a name already names another agency."""
+    ensure_identity_free(session, None, code=data.code, name_th=data.name_th, name_en=data.name_en)
     agency = Agency(code=data.code, kind=data.kind, name_th=data.name_th, name_en=data.name_en)
     session.add(agency)
     session.flush()
@@ -67,8 +84,8 @@ def update_agency(session: Session, agency_id: int, data: AgencyUpdate) -> Agenc
     values = data.model_dump(exclude_unset=True)
     if any(name in values and values[name] is None for name in ("code", "kind", "state")):
         raise Conflict("code and kind cannot be removed")
-    if values.get("code") not in (None, agency.code):
-        _ensure_code_free(session, values["code"], agency.id)
+    named = {k: values[k] for k in ("code", "name_th", "name_en") if values.get(k) is not None}
+    ensure_identity_free(session, agency.id, **named)
     if values.get("state") == "retired" and agency.state != "retired":
         _ensure_no_live_cameras(session, agency)
     for name, value in values.items():
@@ -89,10 +106,20 @@ def retire_agency(session: Session, agency_id: int) -> Agency:
     return agency
 
 
-def _ensure_code_free(session: Session, code: str, own_id: int | None) -> None:
-    clash = session.scalars(select(Agency).where(func.lower(Agency.code) == code.lower())).first()
-    if clash is not None and clash.id != own_id:
-        raise Conflict(f"agency code {code!r} is already used")
+def ensure_identity_free(session: Session, own_id: int | None, **texts: str | None) -> None:
+    """Conflict naming the field if a code or name (`code=`, `name_th=`, `name_en=`) already
+    names an agency other than `own_id`."""
+    for field, text in texts.items():
+        if not text:
+            continue
+        others = [a for a in find_agencies(session, text) if a.id != own_id]
+        if others:
+            what = "code" if field == "code" else "name"
+            raise Conflict(
+                f"{field}: {text!r} is already used by agency {others[0].code}; an agency {what} "
+                "must be unique (case, spaces and Thai forms ignored)",
+                details=[{"field": field, "problem": "already used"}],
+            )
 
 
 def _ensure_no_live_cameras(session: Session, agency: Agency) -> None:

@@ -5,10 +5,15 @@ All-or-nothing: a file with any row error changes nothing; the report lists ever
 column, message) so the operator fixes the file and sends it again. Columns absent from the
 file leave existing values alone; an empty cell clears an optional field. Credentials columns
 are accepted (empty = keep) and never appear in the report.
+
+Agencies are named by code or Thai/English name; a name that fits several agencies is a row
+error (use the code). A row never moves an existing camera to another agency unless the import
+asks for it (`move_cameras`) and the person importing manages both agencies (`manages`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -16,9 +21,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
-from vms.db.models.registry import Agency, Camera
+from vms.db.models.registry import Agency, Camera, identity_keys
 from vms.errors import InvalidInput
-from vms.registry.agencies import find_agency
+from vms.registry.agencies import find_agencies
 from vms.registry.cameras import CAMERA_FIELDS, apply_fields, cameras_by_code, check_urls
 from vms.registry.cells import cell_value
 from vms.registry.columns import field_for_header
@@ -87,8 +92,11 @@ class _Context:
     allowed_schemes: list[str]
     headers: dict[str, str]  # field -> header as written in the file
     existing: dict[str, Camera]
-    agencies: dict[str, Agency | None] = field(default_factory=dict)
+    move_cameras: bool = False
+    manages: Callable[[int], bool] = field(default=lambda _agency_id: True)
+    agencies: dict[str, list[Agency]] = field(default_factory=dict)
     new_agencies: dict[str, AgencyCreate] = field(default_factory=dict)
+    new_keys: dict[str, str] = field(default_factory=dict)  # identity key -> new agency ref
     seen: set[str] = field(default_factory=set)
 
 
@@ -99,13 +107,21 @@ def import_cameras(
     *,
     allowed_schemes: list[str],
     dry_run: bool,
+    move_cameras: bool = False,
+    manages: Callable[[int], bool] | None = None,
 ) -> tuple[ImportReport, list[int]]:
     """Validate and (unless `dry_run` or any error) upsert; returns the report and the ids of
-    the cameras written. The caller commits. Blocking: run in a thread."""
+    the cameras written. The caller commits. Blocking: run in a thread.
+
+    `move_cameras` lets a row give an existing camera another agency, and only when
+    `manages(agency_id)` holds for both (None: the console, which manages every agency)."""
     fmt = detect_format(data, filename)
     table = read_table(data, filename)
     report = ImportReport(format=fmt, dry_run=dry_run)
     ctx = _context(session, table, allowed_schemes, report)
+    ctx.move_cameras = move_cameras
+    if manages is not None:
+        ctx.manages = manages
     plans: list[_Plan] = []
     failed: set[int] = set()
     for number, cells in table.rows:
@@ -193,6 +209,8 @@ def _plan_row(
     ctx.seen.add(code)
     camera = ctx.existing.get(code)
     agency_id, new_agency = _resolve_agency(ctx, row, camera, clean, errors)
+    if camera is not None and (new_agency is not None or agency_id != camera.agency_id):
+        _check_move(ctx, row, camera, agency_id, new_agency, errors)
     base = _snapshot(camera) if camera is not None else {}
     merged = {**base, **clean, "code": code, "agency_id": agency_id or 0}
     try:
@@ -233,9 +251,15 @@ def _resolve_agency(
             errors.append(RowError(row=row, column=column, message="agency is empty"))
         return (camera.agency_id if camera else None), None
     if ref not in ctx.agencies:
-        ctx.agencies[ref] = find_agency(ctx.session, ref)
-    agency = ctx.agencies[ref]
-    if agency is not None:
+        ctx.agencies[ref] = find_agencies(ctx.session, ref)
+    found = ctx.agencies[ref]
+    if len(found) > 1:
+        codes = ", ".join(a.code for a in found)
+        message = f"agency {ref!r} names several agencies ({codes}): use the agency code"
+        errors.append(RowError(row=row, column=column, message=message))
+        return None, None
+    if found:
+        agency = found[0]
         if agency.state == "retired":
             errors.append(RowError(row=row, column=column, message=f"agency {ref} is retired"))
         return agency.id, None
@@ -246,14 +270,64 @@ def _resolve_agency(
         errors.append(RowError(row=row, column=column, message=message))
         return None, None
     try:
-        ctx.new_agencies[ref] = AgencyCreate(
+        new = AgencyCreate(
             code=ref, kind=kind, name_th=name_th, name_en=name_en or (None if name_th else ref)
         )
     except ValidationError as exc:
         for err in exc.errors():
             errors.append(RowError(row=row, column=column, message=f"new agency: {err['msg']}"))
         return None, None
+    if not _new_agency_unique(ctx, row, ref, new, errors):
+        return None, None
+    ctx.new_agencies[ref] = new
     return None, ref
+
+
+def _new_agency_unique(
+    ctx: _Context, row: int, ref: str, new: AgencyCreate, errors: list[RowError]
+) -> bool:
+    """A new agency's names must not name an existing agency or another new one."""
+    for name, text in (("agency_name_th", new.name_th), ("agency_name_en", new.name_en)):
+        if not text:
+            continue
+        column = ctx.headers.get(name, ctx.headers.get("agency", "agency"))
+        clash = [a.code for a in find_agencies(ctx.session, text)]
+        clash += [r for k, r in ctx.new_keys.items() if k in identity_keys(text) and r != ref]
+        if clash:
+            message = f"new agency {ref}: name {text!r} already names agency {clash[0]}"
+            errors.append(RowError(row=row, column=column, message=message))
+            return False
+    for key in identity_keys(new.code, new.name_th, new.name_en):
+        ctx.new_keys[key] = ref
+    return True
+
+
+def _check_move(
+    ctx: _Context,
+    row: int,
+    camera: Camera,
+    agency_id: int | None,
+    new_agency: str | None,
+    errors: list[RowError],
+) -> None:
+    """A row giving an existing camera another agency: refused unless asked for and the person
+    manages both agencies (a new agency counts as managed by whoever may create it)."""
+    column = ctx.headers.get("agency", "agency")
+    target = new_agency or next(
+        (a.code for refs in ctx.agencies.values() for a in refs if a.id == agency_id), "?"
+    )
+    if not ctx.move_cameras:
+        message = (
+            f"camera {camera.code} belongs to {camera.agency.code}; moving it to {target} "
+            "needs the move_cameras option"
+        )
+        errors.append(RowError(row=row, column=column, message=message))
+    elif not all(ctx.manages(a) for a in (camera.agency_id, agency_id) if a is not None):
+        message = (
+            f"camera {camera.code}: moving it from {camera.agency.code} to {target} needs "
+            "managing both agencies"
+        )
+        errors.append(RowError(row=row, column=column, message=message))
 
 
 def _snapshot(camera: Camera) -> dict[str, Any]:

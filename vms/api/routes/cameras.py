@@ -12,7 +12,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Response, UploadFile, status
 
-from vms.access import camera_clause, require_agency, require_camera, require_global
+from vms.access import (
+    camera_clause,
+    decide_agency,
+    require_agency,
+    require_camera,
+    require_global,
+)
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from vms.audit import AuditEntry
 from vms.auth.roles import Permission
@@ -100,9 +106,13 @@ def import_file(
     principal: CurrentPrincipal,
     dry_run: Annotated[bool, Form()] = False,
     dry_run_query: Annotated[bool, Query(alias="dry_run")] = False,
+    move_cameras: Annotated[bool, Form()] = False,
+    move_cameras_query: Annotated[bool, Query(alias="move_cameras")] = False,
 ) -> ImportReport:
     """Upsert cameras from a CSV/XLSX by camera code: all rows or none. `dry_run` (form or
-    query) only reports. 413 over 10 MB; 422 if the file is not a readable CSV/XLSX."""
+    query) only reports. A row naming another agency for an existing camera is refused unless
+    `move_cameras` (form or query) is set and the caller manages both agencies; an agency named
+    ambiguously is refused. 413 over 10 MB; 422 if the file is not a readable CSV/XLSX."""
     require_global(principal, Permission.MANAGE_CAMERAS)
     if file.size is not None and file.size > MAX_FILE_BYTES:
         raise PayloadTooLarge(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
@@ -117,6 +127,10 @@ def import_file(
         file.filename,
         allowed_schemes=services.settings.ingest.allowed_schemes,
         dry_run=dry_run or dry_run_query,
+        move_cameras=move_cameras or move_cameras_query,
+        manages=lambda agency_id: bool(
+            decide_agency(principal, Permission.MANAGE_CAMERAS, agency_id)
+        ),
     )
     if report.applied:
         session.commit()

@@ -16,9 +16,10 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from vms.db.base import Base
+from vms.registry.thai import search_key
 
 AgencyKind = Literal[
     "municipality",
@@ -64,8 +65,42 @@ class Agency(Base):
     )
 
     cameras: Mapped[list[Camera]] = relationship(back_populates="agency")
+    key_rows: Mapped[list[AgencyKey]] = relationship(
+        back_populates="agency", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (CheckConstraint("state IN ('active', 'retired')", name="state"),)
+
+    @validates("code", "name_th", "name_en")
+    def _rekey(self, name: str, value: str | None) -> str | None:
+        """Keep `agency_keys` in step with the code and names, whoever writes them."""
+        current = {n: getattr(self, n) for n in ("code", "name_th", "name_en")}
+        current[name] = value
+        wanted = identity_keys(*current.values())
+        kept = [row for row in self.key_rows if row.key in wanted]
+        have = {row.key for row in kept}
+        self.key_rows = kept + [AgencyKey(key=k) for k in sorted(wanted - have)]
+        return value
+
+
+def identity_keys(*texts: str | None) -> set[str]:
+    """The normalised forms (`search_key`) under which an agency is named: code and names."""
+    return {key for key in (search_key(t) for t in texts if t) if key}
+
+
+class AgencyKey(Base):
+    """One normalised name of an agency (its code, Thai or English name, as `search_key` folds
+    them). The primary key makes every code and name name at most one agency, so an import or a
+    person naming an agency can never mean two (identity squatting)."""
+
+    __tablename__ = "agency_keys"
+
+    key: Mapped[str] = mapped_column(String(800), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), index=True
+    )
+
+    agency: Mapped[Agency] = relationship(back_populates="key_rows")
 
 
 class Camera(Base):
