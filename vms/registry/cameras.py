@@ -146,7 +146,7 @@ def update_camera(
     """Change the fields that were sent; the result must still be a valid camera."""
     camera = get_camera(session, camera_id)
     values = data.model_dump(exclude_unset=True)
-    for required in ("code", "agency_id", "main_url", "tags", "state", "pull_mode"):
+    for required in ("code", "agency_id", "main_url", "tags", "state", "pull_mode", "central_link"):
         if required in values and values[required] is None:
             raise InvalidInput(
                 f"{required}: cannot be removed", details=[{"field": required, "problem": "null"}]
