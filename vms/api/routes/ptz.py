@@ -208,7 +208,7 @@ async def take_session(
     """Take control (or a maintenance reservation) before moving."""
     target, decision = await _target(services, principal, camera_id)
     await services.ptz.driver(camera_id)
-    spec = body or SessionIn()
+    spec = body or SessionIn(reserve=False, minutes=None)
     minutes = None
     if spec.reserve:
         minutes = spec.minutes or services.settings.ptz.reservation_minutes
