@@ -93,6 +93,7 @@ class Services:
         await self.view_access.start()
         await self.ingest.start()
         await self.camera_sync.start()
+        await self.ptz.start()
         self.started = True
 
     async def stop(self) -> None:

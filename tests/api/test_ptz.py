@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import httpx
 import pytest
@@ -18,14 +19,14 @@ from vms.ptz.driver import PtzDriver
 
 
 @pytest.fixture
-def heads(sqlite_world: World) -> dict[int, MemoryPtz]:
+def heads(world: World) -> dict[int, MemoryPtz]:
     """Every seeded camera gets an in-memory PTZ head."""
-    made = {cam_id: MemoryPtz() for cam_id in sqlite_world.cameras.values()}
+    made = {cam_id: MemoryPtz() for cam_id in world.cameras.values()}
 
     async def factory(camera_id: int) -> PtzDriver | None:
         return made.get(camera_id)
 
-    sqlite_world.services.ptz.driver_factory = factory
+    world.services.ptz.driver_factory = factory
     return made
 
 
@@ -55,31 +56,31 @@ def share(world: World, owner: str, grantee: str, level: str) -> None:
     assert r.status_code == 201, r.text
 
 
-def test_without_a_driver_factory_every_camera_has_no_ptz(sqlite_world: World) -> None:
-    desk = sqlite_world.client_as("desk_officer", "police")
-    r = desk.get(ptz(sqlite_world, "police1"))
+def test_without_a_driver_factory_every_camera_has_no_ptz(world: World) -> None:
+    desk = world.client_as("desk_officer", "police")
+    r = desk.get(ptz(world, "police1"))
     assert r.status_code == 422 and "has no PTZ" in r.json()["detail"]
-    r = desk.post(ptz(sqlite_world, "police1", "/move"), json={"mode": "continuous", "pan": 0.5})
+    r = desk.post(ptz(world, "police1", "/move"), json={"mode": "continuous", "pan": 0.5})
     assert r.status_code == 422 and "has no PTZ" in r.json()["detail"]
-    assert audit_actions(sqlite_world, "police1") == []
+    assert audit_actions(world, "police1") == []
 
 
 def test_invisible_is_missing_and_visible_without_control_is_forbidden(
-    sqlite_world: World, heads: dict[int, MemoryPtz]
+    world: World, heads: dict[int, MemoryPtz]
 ) -> None:
-    stranger = sqlite_world.client_as("operator", "police2")
+    stranger = world.client_as("operator", "police2")
     missing = stranger.post("/api/v1/cameras/999999/ptz/move", json={"mode": "relative"})
-    hidden = stranger.post(ptz(sqlite_world, "police1", "/move"), json={"mode": "relative"})
+    hidden = stranger.post(ptz(world, "police1", "/move"), json={"mode": "relative"})
     assert missing.status_code == hidden.status_code == 404
-    assert stranger.get(ptz(sqlite_world, "police1")).status_code == 404
-    share(sqlite_world, "police", "police2", "live")
-    viewer = sqlite_world.client_as("operator", "police2", "-viewer")
-    r = viewer.get(ptz(sqlite_world, "police1"))
+    assert stranger.get(ptz(world, "police1")).status_code == 404
+    share(world, "police", "police2", "live")
+    viewer = world.client_as("operator", "police2", "-viewer")
+    r = viewer.get(ptz(world, "police1"))
     assert r.status_code == 200 and r.json()["control"] is False
-    r = viewer.post(ptz(sqlite_world, "police1", "/move"), json={"mode": "relative", "pan": 0.1})
+    r = viewer.post(ptz(world, "police1", "/move"), json={"mode": "relative", "pan": 0.1})
     assert r.status_code == 403, r.text
-    governor = sqlite_world.client_as("governor", "gov")
-    assert governor.post(ptz(sqlite_world, "police1", "/stop")).status_code == 404
+    governor = world.client_as("governor", "gov")
+    assert governor.post(ptz(world, "police1", "/stop")).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -94,18 +95,18 @@ def test_invisible_is_missing_and_visible_without_control_is_forbidden(
     ],
 )
 def test_bad_moves_are_422_naming_the_problem(
-    sqlite_world: World, heads: dict[int, MemoryPtz], body: dict[str, object]
+    world: World, heads: dict[int, MemoryPtz], body: dict[str, object]
 ) -> None:
-    desk = sqlite_world.client_as("desk_officer", "police")
-    r = desk.post(ptz(sqlite_world, "police1", "/move"), json=body)
+    desk = world.client_as("desk_officer", "police")
+    r = desk.post(ptz(world, "police1", "/move"), json=body)
     assert r.status_code == 422, r.text
     assert r.json()["error"] == "invalid_input" and r.json()["detail"]
 
 
 def test_arbitration_over_http_and_the_take_over_notice(
-    sqlite_world: World, heads: dict[int, MemoryPtz]
+    world: World, heads: dict[int, MemoryPtz]
 ) -> None:
-    w = sqlite_world
+    w = world
     head = heads[w.cameras["police1"]]
     desk = w.client_as("desk_officer", "police")
     r = desk.post(ptz(w, "police1", "/move"), json={"mode": "relative", "pan": 0.25})
@@ -169,9 +170,9 @@ def test_arbitration_over_http_and_the_take_over_notice(
 
 
 def test_a_reservation_ignores_priority_until_cleared(
-    sqlite_world: World, heads: dict[int, MemoryPtz]
+    world: World, heads: dict[int, MemoryPtz]
 ) -> None:
-    w = sqlite_world
+    w = world
     admin = w.client_as("agency_admin", "police")  # 8000
     r = admin.post(ptz(w, "police1", "/session"), json={"reserve": True, "minutes": 30})
     assert r.status_code == 200, r.text
@@ -189,9 +190,9 @@ def test_a_reservation_ignores_priority_until_cleared(
 
 
 def test_a_control_grant_steers_at_the_shared_priority(
-    sqlite_world: World, heads: dict[int, MemoryPtz]
+    world: World, heads: dict[int, MemoryPtz]
 ) -> None:
-    w = sqlite_world
+    w = world
     share(w, "police", "police2", "control")
     guest = w.client_as("operator", "police2")
     r = guest.get(ptz(w, "police1"))
@@ -201,8 +202,8 @@ def test_a_control_grant_steers_at_the_shared_priority(
     assert guest.post(ptz(w, "muni1", "/stop")).status_code == 404
 
 
-def test_presets_and_home(sqlite_world: World, heads: dict[int, MemoryPtz]) -> None:
-    w = sqlite_world
+def test_presets_and_home(world: World, heads: dict[int, MemoryPtz]) -> None:
+    w = world
     head = heads[w.cameras["muni1"]]
     admin = w.client_as("agency_admin", "muni")
     admin.post(ptz(w, "muni1", "/move"), json={"mode": "absolute", "pan": 0.4, "tilt": -0.2})
@@ -225,12 +226,10 @@ def test_presets_and_home(sqlite_world: World, heads: dict[int, MemoryPtz]) -> N
     assert status["capabilities"]["presets"] is True and status["position"]["pan"] == 0.4
 
 
-def test_operations_the_camera_lacks_are_422(
-    sqlite_world: World, heads: dict[int, MemoryPtz]
-) -> None:
+def test_operations_the_camera_lacks_are_422(world: World, heads: dict[int, MemoryPtz]) -> None:
     from vms.ptz.driver import PtzCapabilities
 
-    w = sqlite_world
+    w = world
     heads[w.cameras["muni2"]].caps = PtzCapabilities(
         continuous=True, relative=False, absolute=False, presets=False, home=False
     )
@@ -241,11 +240,27 @@ def test_operations_the_camera_lacks_are_422(
     assert admin.post(ptz(w, "muni2", "/home")).status_code == 422
 
 
-def test_the_contract_is_in_the_openapi(sqlite_world: World) -> None:
-    paths = httpx.get(f"{sqlite_world.origin}/api/v1/openapi.json").json()["paths"]
+def test_the_contract_is_in_the_openapi(world: World) -> None:
+    paths = httpx.get(f"{world.origin}/api/v1/openapi.json").json()["paths"]
     base = "/api/v1/cameras/{camera_id}/ptz"
     assert set(paths[base]) == {"get"}
     assert set(paths[base + "/move"]) == {"post"}
     assert set(paths[base + "/session"]) == {"post", "delete"}
     assert set(paths[base + "/presets/{token}"]) == {"put", "delete"}
     assert "post" in paths[base + "/presets/{token}/goto"] and "post" in paths[base + "/home"]
+
+
+def test_a_changed_camera_gets_a_fresh_driver(world: World, heads: dict[int, MemoryPtz]) -> None:
+    cam_id = world.cameras["muni1"]
+    admin = world.client_as("agency_admin", "muni")
+    assert admin.get(ptz(world, "muni1")).json()["position"]["pan"] == 0.0
+    first = heads[cam_id]
+    heads[cam_id] = MemoryPtz(pan=0.5)  # what the factory answers from now on
+    assert admin.get(ptz(world, "muni1")).json()["position"]["pan"] == 0.0  # still the cached one
+    r = admin.patch(f"/api/v1/cameras/{cam_id}", json={"name_en": "Market, new head"})
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 5
+    while admin.get(ptz(world, "muni1")).json()["position"]["pan"] != 0.5:
+        assert time.monotonic() < deadline, "the driver was not reopened after the change"
+        time.sleep(0.05)
+    assert first.closed

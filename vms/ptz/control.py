@@ -21,7 +21,7 @@ from vms.access import ControlDecision
 from vms.audit import AuditEntry, AuditTrail
 from vms.auth.principal import Principal
 from vms.errors import Conflict, VmsError
-from vms.events import EventBus
+from vms.events import EventBus, EventSubscription
 from vms.ptz.arbitration import Claim, ClaimResult, Holder
 from vms.ptz.config import PtzConfig
 from vms.ptz.driver import CameraUnreachable, PtzDriver, PtzUnsupported
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 DriverFactory = Callable[[int], Awaitable[PtzDriver | None]]
 """Camera id -> its PTZ driver, or None when the camera has no PTZ."""
 
+CAMERA_CHANGED = "camera.changed"  # published by the camera routes (vms.api.routes.cameras)
 TAKEN_OVER = "ptz.taken_over"
 """Event topic: someone with a higher priority took a camera from `data["user_id"]`."""
 
@@ -89,9 +90,33 @@ class PtzControl:
         self.events = events
         self.driver_factory = driver_factory
         self._drivers: dict[int, PtzDriver] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Follow registry changes: a changed camera's driver is reopened on its next use (its
+        address or credentials may have changed)."""
+        sub = self.events.subscribe(CAMERA_CHANGED, maxsize=100)
+        self._task = asyncio.create_task(self._follow(sub), name="ptz-drivers")
+
+    async def _follow(self, sub: EventSubscription) -> None:
+        try:
+            while True:
+                event = await sub.get()
+                if event is None:
+                    return
+                for camera_id in event.data.get("camera_ids") or ():
+                    if isinstance(camera_id, int):
+                        await self.forget(camera_id)
+        finally:
+            sub.close()
 
     async def stop(self) -> None:
-        """Close every driver opened and the store."""
+        """Stop following changes; close every driver opened and the store."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
         for driver in self._drivers.values():
             with contextlib.suppress(Exception):
                 await driver.close()
