@@ -212,10 +212,11 @@ class PtzControl:
         action: str,
         op: Callable[[PtzDriver], Awaitable[T]],
         detail: dict[str, Any],
-    ) -> T:
-        """Claim the camera (implicitly), run `op` on its driver and audit the command."""
+    ) -> tuple[T, ClaimResult]:
+        """Claim the camera (implicitly), run `op` on its driver and audit the command; the
+        driver's answer and the claim (who holds control now)."""
         await self.driver(target.camera_id)  # no PTZ: refuse before taking a session
-        await self.take(principal, target, decision, why=action)
+        claimed = await self.take(principal, target, decision, why=action)
         try:
             value = await self.call(target.camera_id, op)
         except VmsError as exc:
@@ -223,7 +224,7 @@ class PtzControl:
             await self._record(principal, action, target, failed, outcome="failed")
             raise
         await self._record(principal, action, target, detail)
-        return value
+        return value, claimed
 
     async def release(
         self, principal: Principal, target: Target, decision: ControlDecision

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from vms.ptz.driver import MoveMode
+from vms.ptz.driver import MoveMode, PtzCapabilities, PtzPosition
 
 
 class MoveIn(BaseModel):
@@ -67,29 +67,13 @@ class HolderOut(BaseModel):
     reserved: bool = False
 
 
-class CapabilitiesOut(BaseModel):
-    continuous: bool
-    relative: bool
-    absolute: bool
-    presets: bool
-    home: bool
-    max_presets: int = 0
-
-
-class PositionOut(BaseModel):
-    pan: float
-    tilt: float
-    zoom: float
-    moving: bool = False
-
-
 class PtzOut(BaseModel):
     """A camera's PTZ: what it can do, where it points, who holds control, and the caller's
     own standing (`control`: may they steer it; `priority`: theirs on it)."""
 
     camera_id: int
-    capabilities: CapabilitiesOut
-    position: PositionOut | None
+    capabilities: PtzCapabilities
+    position: PtzPosition | None
     holder: HolderOut | None
     control: bool
     priority: int | None = None
@@ -100,9 +84,3 @@ class HeldOut(BaseModel):
 
     holder: HolderOut | None
     outcome: Literal["taken", "renewed", "took_over"] | None = None
-
-
-class PresetOut(BaseModel):
-    token: str
-    name: str
-    position: PositionOut | None = None

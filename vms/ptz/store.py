@@ -45,15 +45,17 @@ class ControlStore(Protocol):
     async def close(self) -> None: ...
 
 
-class MemoryControlStore:
-    """Sessions of one process."""
+class _RuleStore:
+    """The interface over a store's one atomic step, `_apply(camera_id, rule)`."""
 
-    def __init__(self) -> None:
-        self._sessions: dict[int, Holder] = {}
-        self._lock = asyncio.Lock()
+    async def _read(self, camera_id: int) -> Holder | None:
+        raise NotImplementedError
+
+    async def _apply(self, camera_id: int, rule: Callable[[Holder | None], R]) -> R:
+        raise NotImplementedError
 
     async def holder(self, camera_id: int, now: float | None = None) -> Holder | None:
-        current = self._sessions.get(camera_id)
+        current = await self._read(camera_id)
         moment = time.time() if now is None else now
         return current if current is not None and current.live(moment) else None
 
@@ -68,6 +70,17 @@ class MemoryControlStore:
         return await self._apply(
             camera_id, lambda h: arbitration.release(h, user_id, priority, moment)
         )
+
+
+class MemoryControlStore(_RuleStore):
+    """Sessions of one process."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[int, Holder] = {}
+        self._lock = asyncio.Lock()
+
+    async def _read(self, camera_id: int) -> Holder | None:
+        return self._sessions.get(camera_id)
 
     async def _apply(self, camera_id: int, rule: Callable[[Holder | None], R]) -> R:
         async with self._lock:
@@ -83,7 +96,7 @@ class MemoryControlStore:
         self._sessions.clear()
 
 
-class RedisControlStore:
+class RedisControlStore(_RuleStore):
     """Sessions in Redis, one key per camera that Redis expires with the session."""
 
     def __init__(self, url: str, *, prefix: str = "vms:ptz:session:") -> None:
@@ -93,23 +106,8 @@ class RedisControlStore:
     def _key(self, camera_id: int) -> str:
         return f"{self._prefix}{camera_id}"
 
-    async def holder(self, camera_id: int, now: float | None = None) -> Holder | None:
-        raw = await self._client.get(self._key(camera_id))
-        current = _decode(raw)
-        moment = time.time() if now is None else now
-        return current if current is not None and current.live(moment) else None
-
-    async def claim(self, camera_id: int, request: Claim, now: float | None = None) -> ClaimResult:
-        moment = time.time() if now is None else now
-        return await self._apply(camera_id, lambda h: arbitration.claim(h, request, moment))
-
-    async def release(
-        self, camera_id: int, user_id: int, priority: int, now: float | None = None
-    ) -> ReleaseResult:
-        moment = time.time() if now is None else now
-        return await self._apply(
-            camera_id, lambda h: arbitration.release(h, user_id, priority, moment)
-        )
+    async def _read(self, camera_id: int) -> Holder | None:
+        return _decode(await self._client.get(self._key(camera_id)))
 
     async def _apply(self, camera_id: int, rule: Callable[[Holder | None], R]) -> R:
         key = self._key(camera_id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import asdict
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response, status
@@ -25,8 +24,8 @@ from vms.db.models.registry import Agency, Camera
 from vms.errors import NotFound
 from vms.ptz.arbitration import ClaimResult
 from vms.ptz.control import TAKEN_OVER, Target, holder_out
-from vms.ptz.driver import MoveRequest, PtzUnsupported
-from vms.ptz.schemas import HeldOut, MoveIn, PresetIn, PresetOut, PtzOut, SessionIn
+from vms.ptz.driver import MoveRequest, Preset, PtzUnsupported
+from vms.ptz.schemas import HeldOut, MoveIn, PresetIn, PtzOut, SessionIn
 from vms.services import Services
 from vms.sharing import COMMAND_CENTER_KIND
 
@@ -80,8 +79,8 @@ async def get_ptz(camera_id: int, principal: BriefPrincipal, services: ServicesD
     return PtzOut.model_validate(
         {
             "camera_id": camera_id,
-            "capabilities": asdict(caps),
-            "position": asdict(position),
+            "capabilities": caps,
+            "position": position,
             "holder": holder_out(holder),
             "control": decision.allowed,
             "priority": ptz.priority(decision) if decision.allowed else None,
@@ -100,34 +99,31 @@ async def move(
     if not caps.supports(body.mode):
         raise PtzUnsupported(f"camera {camera_id} does not offer {body.mode} moves")
     request = MoveRequest(body.mode, body.pan, body.tilt, body.zoom, body.timeout_s)
-    await ptz.command(
+    _, claimed = await ptz.command(
         principal, target, decision, "ptz.move", lambda d: d.move(request), body.model_dump()
     )
-    return _held(await _current(services, target))
-
-
-async def _current(services: Services, target: Target) -> ClaimResult | None:
-    holder = await services.ptz.store.holder(target.camera_id)
-    return None if holder is None else ClaimResult("renewed", holder)
+    return _held(claimed)
 
 
 @router.post("/{camera_id}/ptz/stop")
 async def stop(camera_id: int, principal: BriefPrincipal, services: ServicesDep) -> HeldOut:
     """Stop any movement."""
     target, decision = await _target(services, principal, camera_id)
-    await services.ptz.command(principal, target, decision, "ptz.stop", lambda d: d.stop(), {})
-    return _held(await _current(services, target))
+    _, claimed = await services.ptz.command(
+        principal, target, decision, "ptz.stop", lambda d: d.stop(), {}
+    )
+    return _held(claimed)
 
 
 @router.get("/{camera_id}/ptz/presets")
 async def list_presets(
     camera_id: int, principal: BriefPrincipal, services: ServicesDep
-) -> list[PresetOut]:
+) -> list[Preset]:
     """The camera's stored presets."""
     await _target(services, principal, camera_id, steer=False)
     await _require_presets(services, camera_id)
     presets = await services.ptz.call(camera_id, lambda d: d.presets())
-    return [PresetOut.model_validate(asdict(p)) for p in presets]
+    return presets
 
 
 async def _require_presets(services: Services, camera_id: int) -> None:
@@ -143,7 +139,7 @@ async def goto_preset(
     """Go to a stored preset."""
     target, decision = await _target(services, principal, camera_id)
     await _require_presets(services, camera_id)
-    await services.ptz.command(
+    _, claimed = await services.ptz.command(
         principal,
         target,
         decision,
@@ -151,17 +147,17 @@ async def goto_preset(
         lambda d: d.goto_preset(token),
         {"token": token},
     )
-    return _held(await _current(services, target))
+    return _held(claimed)
 
 
 @router.put("/{camera_id}/ptz/presets/{token}")
 async def set_preset(
     camera_id: int, token: str, body: PresetIn, principal: BriefPrincipal, services: ServicesDep
-) -> PresetOut:
+) -> Preset:
     """Store the current position as preset `token` with a name."""
     target, decision = await _target(services, principal, camera_id)
     await _require_presets(services, camera_id)
-    stored = await services.ptz.command(
+    stored, _ = await services.ptz.command(
         principal,
         target,
         decision,
@@ -169,7 +165,7 @@ async def set_preset(
         lambda d: d.set_preset(token, body.name),
         {"token": token, "name": body.name},
     )
-    return PresetOut(token=stored, name=body.name)
+    return Preset(token=stored, name=body.name)
 
 
 @router.delete("/{camera_id}/ptz/presets/{token}", status_code=status.HTTP_204_NO_CONTENT)
@@ -197,8 +193,10 @@ async def home(camera_id: int, principal: BriefPrincipal, services: ServicesDep)
     caps = await services.ptz.call(camera_id, lambda d: d.capabilities())
     if not caps.home:
         raise PtzUnsupported(f"camera {camera_id} has no home position")
-    await services.ptz.command(principal, target, decision, "ptz.home", lambda d: d.home(), {})
-    return _held(await _current(services, target))
+    _, claimed = await services.ptz.command(
+        principal, target, decision, "ptz.home", lambda d: d.home(), {}
+    )
+    return _held(claimed)
 
 
 @router.post("/{camera_id}/ptz/session")
