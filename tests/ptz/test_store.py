@@ -113,3 +113,12 @@ def test_two_processes_contending_through_redis_exactly_one_wins(round_: int) ->
             await store.close()
 
     assert asyncio.run(holder()) == winner
+
+
+def test_the_site_state_backend_chooses_the_store() -> None:
+    from vms.config import load_settings
+    from vms.services import Services
+
+    assert isinstance(Services(load_settings(None)).ptz.store, MemoryControlStore)
+    redis = Services(load_settings(None, state={"backend": "redis", "redis_url": REDIS_URL}))
+    assert isinstance(redis.ptz.store, RedisControlStore)

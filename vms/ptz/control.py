@@ -91,6 +91,7 @@ class PtzControl:
         self.driver_factory = driver_factory
         self._drivers: dict[int, PtzDriver] = {}
         self._task: asyncio.Task[None] | None = None
+        self._opening = asyncio.Lock()
 
     async def start(self) -> None:
         """Follow registry changes: a changed camera's driver is reopened on its next use (its
@@ -126,12 +127,16 @@ class PtzControl:
     async def driver(self, camera_id: int) -> PtzDriver:
         """The camera's driver (opened once, kept), or PtzUnsupported when it has no PTZ."""
         driver = self._drivers.get(camera_id)
-        if driver is None:
-            driver = await self.driver_factory(camera_id)
+        if driver is not None:
+            return driver
+        async with self._opening:  # two first commands at once open one driver, not two
+            driver = self._drivers.get(camera_id)
             if driver is None:
-                raise PtzUnsupported(f"camera {camera_id} has no PTZ")
-            self._drivers[camera_id] = driver
-        return driver
+                driver = await self.driver_factory(camera_id)
+                if driver is None:
+                    raise PtzUnsupported(f"camera {camera_id} has no PTZ")
+                self._drivers[camera_id] = driver
+            return driver
 
     async def forget(self, camera_id: int) -> None:
         """Drop a camera's driver (its address or credentials changed)."""
