@@ -44,7 +44,8 @@ def head(wall_site: WallSite) -> Iterator[MemoryPtz]:
 
     services = wall_site.server.services
     services.ptz.driver_factory = factory
-    services.ptz._drivers.clear()
+    services.ptz._drivers.clear()  # a fresh head: nothing cached from the last test
+    services.ptz._caps.clear()
     services.ptz.store = MemoryControlStore()  # no session left over from the last test
     yield made
 

@@ -24,7 +24,7 @@ from vms.errors import Conflict, VmsError
 from vms.events import EventBus, EventSubscription
 from vms.ptz.arbitration import Claim, ClaimResult, Holder
 from vms.ptz.config import PtzConfig
-from vms.ptz.driver import CameraUnreachable, PtzDriver, PtzUnsupported
+from vms.ptz.driver import CameraUnreachable, PtzCapabilities, PtzDriver, PtzUnsupported
 from vms.ptz.store import ControlStore
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ class PtzControl:
         self._drivers: dict[int, PtzDriver] = {}
         self._task: asyncio.Task[None] | None = None
         self._opening = asyncio.Lock()
+        self._caps: dict[int, PtzCapabilities] = {}
 
     async def start(self) -> None:
         """Follow registry changes: a changed camera's driver is reopened on its next use (its
@@ -122,6 +123,7 @@ class PtzControl:
             with contextlib.suppress(Exception):
                 await driver.close()
         self._drivers.clear()
+        self._caps.clear()
         await self.store.close()
 
     async def driver(self, camera_id: int) -> PtzDriver:
@@ -138,8 +140,17 @@ class PtzControl:
                 self._drivers[camera_id] = driver
             return driver
 
+    async def capabilities(self, camera_id: int) -> PtzCapabilities:
+        """What the camera offers, read once per driver (not a camera round trip per move)."""
+        caps = self._caps.get(camera_id)
+        if caps is None:
+            caps = await self.call(camera_id, lambda d: d.capabilities())
+            self._caps[camera_id] = caps
+        return caps
+
     async def forget(self, camera_id: int) -> None:
         """Drop a camera's driver (its address or credentials changed)."""
+        self._caps.pop(camera_id, None)
         driver = self._drivers.pop(camera_id, None)
         if driver is not None:
             with contextlib.suppress(Exception):
@@ -205,8 +216,9 @@ class PtzControl:
             await self._record(principal, "ptz.take_over", target, detail, (TAKEN_OVER, notice))
         elif result.outcome == "taken":
             await self._record(principal, "ptz.take", target, detail)
-        elif reserve:
-            await self._record(principal, "ptz.reserve", target, detail)
+        elif reserve or why == "session":  # an explicit renewal; a command records itself
+            detail["renewed"] = True
+            await self._record(principal, "ptz.reserve" if reserve else "ptz.take", target, detail)
         return result
 
     async def command(

@@ -62,9 +62,7 @@ async def _target(
         return await asyncio.to_thread(_resolve, services, principal, camera_id, steer)
 
 
-def _held(result: ClaimResult | None) -> HeldOut:
-    if result is None:
-        return HeldOut(holder=None)
+def _held(result: ClaimResult) -> HeldOut:
     return HeldOut.model_validate({"holder": holder_out(result.holder), "outcome": result.outcome})
 
 
@@ -73,7 +71,7 @@ async def get_ptz(camera_id: int, principal: BriefPrincipal, services: ServicesD
     """Capabilities, position and who holds control (null when nobody does)."""
     target, decision = await _target(services, principal, camera_id, steer=False)
     ptz = services.ptz
-    caps = await ptz.call(camera_id, lambda d: d.capabilities())
+    caps = await ptz.capabilities(camera_id)
     position = await ptz.call(camera_id, lambda d: d.position())
     holder = await ptz.store.holder(target.camera_id)
     return PtzOut.model_validate(
@@ -95,7 +93,7 @@ async def move(
     """Move (taking control implicitly); refused with 409 while someone else holds it."""
     target, decision = await _target(services, principal, camera_id)
     ptz = services.ptz
-    caps = await ptz.call(camera_id, lambda d: d.capabilities())
+    caps = await ptz.capabilities(camera_id)
     if not caps.supports(body.mode):
         raise PtzUnsupported(f"camera {camera_id} does not offer {body.mode} moves")
     request = MoveRequest(body.mode, body.pan, body.tilt, body.zoom, body.timeout_s)
@@ -127,7 +125,7 @@ async def list_presets(
 
 
 async def _require_presets(services: Services, camera_id: int) -> None:
-    caps = await services.ptz.call(camera_id, lambda d: d.capabilities())
+    caps = await services.ptz.capabilities(camera_id)
     if not caps.presets:
         raise PtzUnsupported(f"camera {camera_id} has no presets")
 
@@ -190,7 +188,7 @@ async def remove_preset(
 async def home(camera_id: int, principal: BriefPrincipal, services: ServicesDep) -> HeldOut:
     """Go to the home position."""
     target, decision = await _target(services, principal, camera_id)
-    caps = await services.ptz.call(camera_id, lambda d: d.capabilities())
+    caps = await services.ptz.capabilities(camera_id)
     if not caps.home:
         raise PtzUnsupported(f"camera {camera_id} has no home position")
     _, claimed = await services.ptz.command(
