@@ -167,6 +167,17 @@ def test_arbitration_over_http_and_the_take_over_notice(
         ("ptz.take", "ok", desk_name),
         ("ptz.stop", "ok", desk_name),
     ]
+    with w.services.db.session() as session:
+        over = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "ptz.take_over")
+        ).one()
+        assert over.agency_id == w.agencies["cc"] and over.camera_agency_id == w.agencies["police"]
+        assert over.detail["standing"] == "command_supervisor" and over.detail["priority"] == 10000
+        assert over.detail["previous"]["user"] == desk_name and over.detail["reason"] == "ptz.move"
+        refused = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "ptz.refused").order_by(AuditRecord.seq)
+        ).first()
+        assert refused is not None and refused.detail["holder"]["user"] == desk_name
 
 
 def test_a_reservation_ignores_priority_until_cleared(
