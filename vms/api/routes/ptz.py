@@ -31,6 +31,7 @@ from vms.sharing import COMMAND_CENTER_KIND
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["ptz"])
 events_router = APIRouter(prefix="/api/v1/ptz", tags=["ptz"])
+NO_BODY = SessionIn(reserve=False, minutes=None)  # POST .../session without a body: take control
 
 
 def _resolve(
@@ -199,12 +200,12 @@ async def home(camera_id: int, principal: BriefPrincipal, services: ServicesDep)
 
 @router.post("/{camera_id}/ptz/session")
 async def take_session(
-    camera_id: int, principal: BriefPrincipal, services: ServicesDep, body: SessionIn | None = None
+    camera_id: int, principal: BriefPrincipal, services: ServicesDep, body: SessionIn = NO_BODY
 ) -> HeldOut:
     """Take control (or a maintenance reservation) before moving."""
     target, decision = await _target(services, principal, camera_id)
     await services.ptz.driver(camera_id)
-    spec = body or SessionIn(reserve=False, minutes=None)
+    spec = body
     minutes = None
     if spec.reserve:
         minutes = spec.minutes or services.settings.ptz.reservation_minutes
