@@ -137,6 +137,11 @@ export class PtzPanel {
       return; // no PTZ (422), not visible, or unreachable: no panel
     }
     if (!status || !status.capabilities) return;
+    // the full view may have closed (or moved to another camera) while we asked
+    if (!tile.el.classList.contains("full") || !tile.camera || String(tile.camera.id) !== cameraId) {
+      return;
+    }
+    this.detach();
     this.tile = tile;
     this.cameraId = cameraId;
     this._show(status);
