@@ -19,6 +19,7 @@ from ingest.snapshot import SnapshotService
 from ingest.supervisor import IngestSupervisor
 from relay.manager import RelayManager
 from relay.metrics import RelayCollector
+from vms.auth.client_addr import parse_networks
 from vms.auth.parts import IdentityServices
 from vms.camera_sync import CameraSync
 from vms.config import Settings
@@ -37,6 +38,7 @@ class Services:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.trusted_proxies = parse_networks(settings.server.trusted_proxies)
         self.db = Database(settings.database.url)
         self.events: EventBus = (
             RedisEventBus(settings.state.redis_url)
