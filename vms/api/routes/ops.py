@@ -19,8 +19,8 @@ DB_CHECK_TIMEOUT_S = 3.0
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """The process is alive and answering."""
+async def healthz() -> dict[str, str]:
+    """The process is alive and answering (on the event loop: it never waits for a thread)."""
     return {"status": "ok"}
 
 
