@@ -54,8 +54,14 @@ def _check_role_reach(principal: Principal, role: Role) -> None:
         raise Forbidden(f"only a system administrator may give the role {role}")
 
 
-def create_user(session: Session, spec: UserSpec, principal: Principal | None) -> User:
-    """Create an account; `principal` None is the console (`vms users create-admin`)."""
+def create_user(
+    session: Session,
+    spec: UserSpec,
+    principal: Principal | None,
+    run: Callable[..., Any] = _direct,
+) -> User:
+    """Create an account; `principal` None is the console (`vms users create-admin`).
+    `run` calls the hashing (the server passes its password pool)."""
     check_username(spec.username)
     check_strength(spec.password)
     if principal is not None:
@@ -75,7 +81,7 @@ def create_user(session: Session, spec: UserSpec, principal: Principal | None) -
         display_name=spec.display_name or spec.username,
         agency_id=spec.agency_id,
         role=spec.role,
-        password_hash=hash_password(spec.password),
+        password_hash=run(hash_password, spec.password),
     )
     session.add(user)
     session.flush()

@@ -82,7 +82,7 @@ def create(
 ) -> UserOut:
     """Create an account in an agency the caller manages."""
     spec = UserSpec(body.username, body.password, body.agency_id, body.role, body.display_name)
-    user = create_user(session, spec, principal)
+    user = create_user(session, spec, principal, run=services.identity.hashing.call)
     session.commit()
     services.identity.audit.append(
         AuditEntry.by(
