@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
 
 from vms.auth.throttle import LoginThrottle, MemoryThrottleStore, ThrottleStore
 from vms.auth.throttle_redis import RedisThrottleStore
+from vms.config import load_settings
+from vms.errors import Unavailable
+from vms.services import Services
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 T0 = 1_000_000.0
@@ -116,3 +120,22 @@ def test_two_processes_share_the_counts_through_redis(redis_prefix: str) -> None
     finally:
         a_store.close()
         b_store.close()
+
+
+def test_the_site_picks_the_store_from_its_state_backend(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'vms.db'}"
+    shared = Services(load_settings(None, database={"url": url}, state={"backend": "redis"}))
+    alone = Services(load_settings(None, database={"url": url}))
+    assert isinstance(shared.identity.throttle_store, RedisThrottleStore)
+    assert isinstance(alone.identity.throttle_store, MemoryThrottleStore)
+    for s in (shared, alone):
+        s.identity.hashing.close()
+        s.db.dispose()
+
+
+def test_redis_unreachable_is_503_not_500() -> None:
+    store = RedisThrottleStore("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    with pytest.raises(Unavailable) as refused:
+        _throttle(store).check(VICTIM, ATTACKER)
+    assert refused.value.headers == {"Retry-After": "5"}
+    store.close()
