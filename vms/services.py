@@ -20,6 +20,7 @@ from ingest.supervisor import IngestSupervisor
 from relay.manager import RelayManager
 from relay.metrics import RelayCollector
 from vms.auth.client_addr import parse_networks
+from vms.auth.hash_pool import HashPoolCollector
 from vms.auth.parts import IdentityServices
 from vms.camera_sync import CameraSync
 from vms.config import Settings
@@ -59,6 +60,7 @@ class Services:
             IngestCollector(self.health, self.bus, lambda: self.ingest.handoff_drops)
         )
         self.identity = IdentityServices(settings, self.db, self.events)
+        self.metrics.register(HashPoolCollector(self.identity.hashing))
         self.view_audit = ViewAudit(self.identity.audit, self.db)
         self.relay = RelayManager(
             settings.relay,

@@ -71,6 +71,7 @@ def test_metrics_need_the_scrapers_token_or_a_system_administrator(tmp_path: Pat
         scraper = {"Authorization": "Bearer scrape-me-0123456789"}
         r = client.get("/metrics", headers=scraper)
         assert r.status_code == 200 and "vms_camera_streams" in r.text
+        assert "vms_signin_pending 0.0" in r.text and "vms_signin_refused_total 0.0" in r.text
         sign_in_admin(server, client)
         agency = client.post(
             "/api/v1/agencies", json={"code": "B", "kind": "municipality", "name_en": "B"}

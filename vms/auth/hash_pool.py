@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from vms.errors import TooManyRequests
 
@@ -71,3 +74,22 @@ class HashPool:
     def close(self) -> None:
         """Stop the threads (waiting calls are cancelled)."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class HashPoolCollector(Collector):
+    """`vms_signin_pending` (running or waiting now) and `vms_signin_refused_total` (429s)."""
+
+    def __init__(self, pool: HashPool) -> None:
+        self.pool = pool
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "vms_signin_pending",
+            "Sign-in checks running or waiting on the sign-in (hashing) pool",
+            value=self.pool.pending,
+        )
+        yield CounterMetricFamily(
+            "vms_signin_refused",
+            "Sign-ins refused because the hashing pool's queue was full",
+            value=self.pool.refused,
+        )
