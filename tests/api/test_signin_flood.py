@@ -5,12 +5,14 @@ sign-ins beyond the queue cap are told when to retry. (Timings: bench/signin_flo
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.fixtures_server import ADMIN_PASSWORD, ADMIN_USER, LiveServer, site_settings
 from vms.auth.sessions import Issued
 
+THROTTLED = "127.0.0.1"  # the probe's own address, made to look like a guesser
 BURST = 60  # more than the 40 worker threads that sync routes share; the pool holds 1+60
 
 
@@ -57,6 +59,19 @@ def test_stuck_sign_ins_do_not_stall_health_or_signed_in_requests(tmp_path: Path
                     )
                     assert extra.status_code == 429
                     assert int(extra.headers["Retry-After"]) >= 1
+                    assert "at once" in extra.json()["detail"]
+                    # a throttled address is refused as such, without a slot in the pool
+                    auth.throttle.store.add_failure(f"a:{THROTTLED}", time.time(), 600)
+                    for _ in range(settings.auth.max_failed_per_address):
+                        auth.throttle.store.add_failure(f"a:{THROTTLED}", time.time(), 600)
+                    throttled = probe.post(
+                        "/api/v1/auth/token",
+                        data={"username": ADMIN_USER, "password": ADMIN_PASSWORD},
+                        timeout=10,
+                    )
+                    assert throttled.status_code == 429
+                    assert throttled.json()["details"]["reason"] == "address"
+                    auth.throttle.store.clear(f"a:{THROTTLED}")  # the queued ones are real
             finally:
                 gate.set()
             codes = sorted(a.result() for a in answers)

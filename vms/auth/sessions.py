@@ -68,6 +68,13 @@ class Authenticator:
             return user.username, {}
         return UNKNOWN_USER, {"name_hmac": self.throttle.name_digest(typed)}
 
+    def precheck(self, username: str, client_addr: str | None) -> None:
+        """Refuse (429, audited) a throttled attempt before it queues for the password pool,
+        so throttled guessing never takes a slot there. Blocking (store, SQL when refused)."""
+        refusal = self.throttle.check(username.strip(), client_addr)
+        if refusal is not None:
+            self._refuse(username.strip(), client_addr, refusal)
+
     def sign_in(self, username: str, password: str, kind: str, client_addr: str | None) -> Issued:
         """Check the password and open a session (`kind` "session") or bearer token.
         Blocking (Argon2 and SQL): run it on the password pool (`HashPool`)."""

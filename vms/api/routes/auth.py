@@ -118,6 +118,7 @@ async def login(body: SignIn, request: Request, response: Response, services: Se
     check_same_origin("POST", request.headers, own, services.settings.server.trusted_origins)
     client = client_of(request, services)
     auth = services.identity.auth
+    await run_in_threadpool(auth.precheck, body.username, client)
     issued = await services.identity.hashing.run(
         auth.sign_in, body.username, body.password, "session", client
     )
@@ -142,12 +143,11 @@ async def token(
     services: ServicesDep,
 ) -> BearerToken:
     """OAuth2 password flow for API clients: a bearer token that expires."""
+    client = client_of(request, services)
+    auth = services.identity.auth
+    await run_in_threadpool(auth.precheck, form.username, client)
     issued = await services.identity.hashing.run(
-        services.identity.auth.sign_in,
-        form.username,
-        form.password,
-        "bearer",
-        client_of(request, services),
+        auth.sign_in, form.username, form.password, "bearer", client
     )
     expires_in = int((issued.expires_at - datetime.now(UTC)).total_seconds())
     return BearerToken(access_token=issued.secret, expires_in=expires_in)
