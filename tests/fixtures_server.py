@@ -54,6 +54,7 @@ class LiveServer:
             log_level="warning",
             lifespan="on",
             ws="none",
+            proxy_headers=False,  # as `vms serve`: the app decides whom to believe
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, name="live-server", daemon=True)

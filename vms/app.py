@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from vms.api.body_limit import BodyLimit
 from vms.api.errors import install_error_handlers
 from vms.api.routes import agencies as agencies_routes
 from vms.api.routes import audit as audit_routes
@@ -47,6 +48,11 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimit,
+        max_body_bytes=settings.server.max_body_bytes,
+        max_upload_bytes=settings.server.max_upload_bytes,
+    )
     for identity_routes in (
         auth_routes,
         users_routes,

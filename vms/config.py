@@ -6,10 +6,11 @@ Environment variables override the file: `VMS_DATABASE__URL=postgresql+psycopg:/
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -35,6 +36,31 @@ class ServerConfig(BaseModel):
         default_factory=list,
         description="Extra browser origins allowed to call the API (the server's own always is).",
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed; "
+        "from anyone else the header is ignored.",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body (JSON, forms, SDP); larger ones get 413 while read.",
+    )
+    max_upload_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024,
+        description="Largest file upload (multipart, e.g. a camera spreadsheet import).",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or CIDR: {cidr!r}") from None
+        return value
 
 
 class DatabaseConfig(BaseModel):

@@ -19,6 +19,8 @@ from ingest.snapshot import SnapshotService
 from ingest.supervisor import IngestSupervisor
 from relay.manager import RelayManager
 from relay.metrics import RelayCollector
+from vms.auth.client_addr import parse_networks
+from vms.auth.hash_pool import HashPoolCollector
 from vms.auth.parts import IdentityServices
 from vms.camera_sync import CameraSync
 from vms.config import Settings
@@ -39,6 +41,7 @@ class Services:
 
     def __init__(self, settings: Settings, ptz_drivers: DriverFactory = no_ptz) -> None:
         self.settings = settings
+        self.trusted_proxies = parse_networks(settings.server.trusted_proxies)
         self.db = Database(settings.database.url)
         self.events: EventBus = (
             RedisEventBus(settings.state.redis_url)
@@ -59,6 +62,7 @@ class Services:
             IngestCollector(self.health, self.bus, lambda: self.ingest.handoff_drops)
         )
         self.identity = IdentityServices(settings, self.db, self.events)
+        self.metrics.register(HashPoolCollector(self.identity.hashing))
         self.view_audit = ViewAudit(self.identity.audit, self.db)
         self.relay = RelayManager(
             settings.relay,

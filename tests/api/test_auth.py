@@ -1,11 +1,10 @@
 """Sign-in over the API: cookie sessions, OAuth2 bearer tokens, API tokens, sign-out,
-revocation and lockout, on SQLite and PostgreSQL."""
+revocation, on SQLite and PostgreSQL (throttling: test_signin_throttle.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from tests.fixtures_identity import PASSWORD, World
@@ -62,7 +61,9 @@ def test_wrong_password_is_401_and_audited(world: World) -> None:
     r = world.client.post("/api/v1/auth/token", data={"username": "ghost", "password": "x" * 12})
     assert r.status_code == 401
     failed = _audit(world, "auth.sign_in")
-    assert [(a.username, a.outcome) for a in failed] == [(name, "failed"), ("ghost", "failed")]
+    # an unknown name is recorded as unknown (it may be a password typed in the wrong field)
+    assert [(a.username, a.outcome) for a in failed] == [(name, "failed"), ("(unknown)", "failed")]
+    assert "ghost" not in str([a.detail for a in failed])
     assert "nope-nope" not in str([a.detail for a in failed])
 
 
@@ -121,17 +122,3 @@ def test_api_token_cannot_exceed_role(world: World) -> None:
     assert r.status_code == 403
     r = op.post("/api/v1/auth/api-tokens", json={"name": "x", "scopes": ["fly"]})
     assert r.status_code == 422
-
-
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_lockout_after_repeated_failures(world: World) -> None:
-    name = world.user("operator", "muni")
-    limit = world.services.settings.auth.max_failed_logins
-    for _ in range(limit):
-        r = world.client.post("/api/v1/auth/token", data={"username": name, "password": "bad"})
-        assert r.status_code == 401
-    # locked now: even the right password is refused for a while
-    r = world.client.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})
-    assert r.status_code == 429
-    assert len(_audit(world, "auth.lockout")) == 1
-    assert [a.outcome for a in _audit(world, "auth.sign_in")][-1] == "throttled"

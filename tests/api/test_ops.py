@@ -59,3 +59,32 @@ def test_two_apps_have_their_own_metrics(tmp_path: Path) -> None:
     a = create_app(site_settings(tmp_path / "a.db"))
     b = create_app(site_settings(tmp_path / "b.db"))
     assert a.state.services.metrics is not b.state.services.metrics
+
+
+def test_metrics_need_the_scrapers_token_or_a_system_administrator(tmp_path: Path) -> None:
+    settings = site_settings(tmp_path / "vms.db")
+    settings.auth.metrics_token = "scrape-me-0123456789"
+    with LiveServer(settings) as server, server.client() as client:
+        assert client.get("/metrics").status_code == 401
+        wrong = {"Authorization": "Bearer scrape-me-wrong"}
+        assert client.get("/metrics", headers=wrong).status_code == 401
+        scraper = {"Authorization": "Bearer scrape-me-0123456789"}
+        r = client.get("/metrics", headers=scraper)
+        assert r.status_code == 200 and "vms_camera_streams" in r.text
+        assert "vms_signin_pending 0.0" in r.text and "vms_signin_refused_total 0.0" in r.text
+        sign_in_admin(server, client)
+        agency = client.post(
+            "/api/v1/agencies", json={"code": "B", "kind": "municipality", "name_en": "B"}
+        ).json()
+        client.post(
+            "/api/v1/users",
+            json={"username": "op.b", "password": "operator-pass-1", "agency_id": agency["id"],
+                  "role": "operator"},
+        ).raise_for_status()  # fmt: skip
+        assert client.get("/metrics").status_code == 200  # the system administrator
+        with server.client() as other:
+            r = other.post(
+                "/api/v1/auth/token", data={"username": "op.b", "password": "operator-pass-1"}
+            )
+            other.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+            assert other.get("/metrics").status_code == 403  # signed in, but not allowed

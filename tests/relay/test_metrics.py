@@ -11,7 +11,7 @@ from tests.relay.whep_client import WhepClient
 
 
 async def scrape(http: httpx.AsyncClient, server: ServerThread) -> dict[str, float]:
-    r = await http.get(f"{server.url}/metrics")
+    r = await http.get(f"{server.url}/metrics", headers=server.auth_headers())  # not public
     assert r.status_code == 200
     values: dict[str, float] = {}
     for family in text_string_to_metric_families(r.text):

@@ -13,15 +13,14 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.fixtures_identity import World
-from vms.api.deps import brief_principal, current_principal
+from vms.api.deps import brief_principal, current_principal, metrics_reader
 
-# Routes that are public on purpose: liveness/readiness/metrics for the orchestrator and the
-# scraper, sign-in itself, and the docs. Static files and the page at / are mounts/pages that
-# carry no data.
+# Routes that are public on purpose: liveness/readiness for the orchestrator, sign-in itself,
+# and the docs (/metrics is not: the scraper's token or a system administrator). Static files
+# and the page at / are mounts/pages that carry no data.
 PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
-    ("GET", "/metrics"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/webui/config"),  # the site name for the sign-in page's title
@@ -48,7 +47,8 @@ def _routes(world: World) -> list[tuple[str, str, APIRoute]]:
 
 # both resolve the caller with vms.api.deps.resolve_principal; the brief one in a unit of work
 # of its own (WHEP, which then waits long without holding a database slot)
-SIGN_IN_CHECKS = (current_principal, brief_principal)
+# (metrics_reader: the scraper's token, else the brief principal)
+SIGN_IN_CHECKS = (current_principal, brief_principal, metrics_reader)
 
 
 def _depends_on_principal(dep: Dependant) -> bool:

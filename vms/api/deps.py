@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -9,8 +10,11 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from vms.access import require_global
+from vms.auth.client_addr import client_address
 from vms.auth.csrf import check_same_origin
 from vms.auth.principal import Principal
+from vms.auth.roles import Permission
 from vms.errors import NotAuthenticated
 from vms.services import Services
 
@@ -64,9 +68,15 @@ def _resolve_in_own_session(request: Request, services: Services) -> Principal:
         return resolve_principal(request, services, session)
 
 
+def client_of(request: Request, services: Services) -> str | None:
+    """The client's address: the peer, or what a configured trusted proxy forwarded."""
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers, services.trusted_proxies)
+
+
 def resolve_principal(request: Request, services: Services, session: Session) -> Principal:
     """Who sent `request` (see `current_principal`); blocking (SQL)."""
-    client = request.client.host if request.client else None
+    client = client_of(request, services)
     auth = services.identity.auth
     header = request.headers.get("authorization")
     if header is not None:
@@ -82,6 +92,18 @@ def resolve_principal(request: Request, services: Services, session: Session) ->
         request.method, request.headers, own, services.settings.server.trusted_origins
     )
     return auth.resolve(session, cookie, "session", client)
+
+
+async def metrics_reader(request: Request, services: ServicesDep) -> str:
+    """Who may read /metrics: the scraper with `auth.metrics_token` as its bearer token, or a
+    signed-in system administrator. Anyone else: 401 (no credentials) or 403."""
+    token = services.settings.auth.metrics_token
+    header = request.headers.get("authorization", "")
+    if token and hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
+        return "metrics_token"
+    principal = await brief_principal(request, services)
+    require_global(principal, Permission.VIEW_METRICS)
+    return principal.username
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

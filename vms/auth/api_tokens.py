@@ -25,10 +25,21 @@ def create_token(
     scopes: list[str],
     days: int,
     max_days: int,
+    signed_in_at: datetime | None,
+    recent_s: int,
 ) -> tuple[ApiToken, str]:
-    """A new token for the principal's own user; returns the row and the secret (shown once)."""
+    """A new token for the principal's own user; returns the row and the secret (shown once).
+
+    Needs a sign-in with the password at most `recent_s` ago: a stolen cookie or bearer token
+    alone cannot mint a long-lived credential."""
     if principal.via == "api_token":
         raise Forbidden("an API token cannot create API tokens; sign in as a person")
+    if signed_in_at is None or datetime.now(UTC) - signed_in_at > timedelta(seconds=recent_s):
+        raise Forbidden(
+            f"creating an API token needs a recent sign-in: sign in again with your password "
+            f"(within {recent_s // 60 or 1} min) and retry",
+            details={"reason": "sign_in_not_recent", "recent_sign_in_s": recent_s},
+        )
     if not name.strip():
         raise InvalidInput("name: must not be empty")
     if not 1 <= days <= max_days:

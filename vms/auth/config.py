@@ -47,11 +47,41 @@ class AuthConfig(BaseModel):
         True, description="Mark the session cookie Secure (turn off only for plain-HTTP demos)."
     )
     max_failed_logins: int = Field(
-        5, ge=1, description="Failed sign-ins in a row before the account is locked for a while."
+        5,
+        ge=1,
+        description="Wrong passwords for one account from one address before each further "
+        "attempt from there must wait (other addresses are not affected).",
     )
-    lockout_s: int = Field(300, ge=1, description="How long a locked account stays locked.")
+    lockout_s: int = Field(
+        300, ge=1, description="Longest wait, in seconds, the growing delays reach."
+    )
     max_failed_per_address: int = Field(
-        20, ge=1, description="Failed sign-ins from one client address before it is throttled."
+        20,
+        ge=1,
+        description="Wrong passwords from one address (any accounts) before it must wait.",
+    )
+    throttle_base_delay_s: float = Field(
+        2.0,
+        gt=0,
+        description="First wait after the allowance is used; each further failure doubles it.",
+    )
+    hash_workers: int = Field(
+        2, ge=1, le=64, description="Threads that check passwords (Argon2, 64 MiB each)."
+    )
+    hash_queue: int = Field(
+        32,
+        ge=0,
+        description="Sign-ins that may wait for a password thread; beyond that: 429 Retry-After.",
+    )
+    recent_sign_in_s: int = Field(
+        600,
+        ge=10,
+        description="Creating an API token needs a sign-in (password) at most this long ago.",
+    )
+    metrics_token: str = Field(
+        "",
+        description="Bearer token a Prometheus scraper sends for /metrics (empty: only a "
+        "signed-in system administrator may read it). Prefer VMS_AUTH__METRICS_TOKEN.",
     )
     api_token_max_days: int = Field(
         365, ge=1, description="Longest lifetime an API token may be given."

@@ -1,4 +1,5 @@
-"""The identity side of a running server: audit trail, sign-in, sharing, duty coverage.
+"""The identity side of a running server: audit trail, sign-in (its throttle and password
+pool), sharing, duty coverage.
 
 Built by `vms.services.Services` from the settings; `start()` starts the coverage monitor,
 `stop()` cancels it. Start-up creates no grant: the provincial agreement is an explicit,
@@ -13,7 +14,10 @@ import logging
 from sqlalchemy import inspect
 
 from vms.audit import AuditTrail
+from vms.auth.hash_pool import HashPool
 from vms.auth.sessions import Authenticator
+from vms.auth.throttle import MemoryThrottleStore, ThrottleStore
+from vms.auth.throttle_redis import RedisThrottleStore
 from vms.config import Settings
 from vms.coverage import CoverageMonitor
 from vms.db.engine import Database
@@ -30,7 +34,13 @@ class IdentityServices:
         auth = settings.auth
         self.db = db
         self.audit = AuditTrail(db)
-        self.auth = Authenticator(auth, db, self.audit)
+        self.throttle_store: ThrottleStore = (
+            RedisThrottleStore(settings.state.redis_url)
+            if settings.state.backend == "redis"
+            else MemoryThrottleStore()
+        )
+        self.auth = Authenticator(auth, db, self.audit, self.throttle_store)
+        self.hashing = HashPool(auth.hash_workers, auth.hash_queue)
         self.sharing = SharingService(events, auth.timezone)
         self.coverage = CoverageMonitor(auth.coverage, db, events, auth.timezone)
 
@@ -45,3 +55,6 @@ class IdentityServices:
 
     async def stop(self) -> None:
         await self.coverage.stop()
+        self.hashing.close()
+        if isinstance(self.throttle_store, RedisThrottleStore):
+            self.throttle_store.close()

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_COVERAGE = "view_coverage"
     KEEP_WATCH = "keep_watch"
+    VIEW_METRICS = "view_metrics"  # /metrics: the system administrator only (or its token)
 
 
 class Role(StrEnum):

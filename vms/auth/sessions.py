@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -16,10 +17,10 @@ from sqlalchemy.orm import Session
 from vms.access import as_utc
 from vms.audit import AuditEntry, AuditTrail
 from vms.auth.config import AuthConfig
-from vms.auth.lockout import LoginThrottle
 from vms.auth.passwords import hash_password, needs_rehash, verify_password
 from vms.auth.principal import Principal, Via, permissions_for
 from vms.auth.roles import Permission, Role
+from vms.auth.throttle import LoginThrottle, MemoryThrottleStore, Refusal, ThrottleStore
 from vms.auth.tokens import API_TOKEN_PREFIX, SESSION_PREFIX, new_secret, secret_hash
 from vms.db.engine import Database
 from vms.db.models.identity import ApiToken, AuthSession, User
@@ -27,6 +28,7 @@ from vms.errors import NotAuthenticated, TooManyRequests
 from vms.sharing import active_rules
 
 MAX_SECRET_LENGTH = 200
+UNKNOWN_USER = "(unknown)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,26 +43,45 @@ class Issued:
 class Authenticator:
     """Checks passwords (with throttling and audit) and resolves secrets to principals."""
 
-    def __init__(self, config: AuthConfig, db: Database, audit: AuditTrail) -> None:
+    def __init__(
+        self,
+        config: AuthConfig,
+        db: Database,
+        audit: AuditTrail,
+        store: ThrottleStore | None = None,
+    ) -> None:
         self.config = config
         self.db = db
         self.audit = audit
         self.throttle = LoginThrottle(
-            max_per_account=config.max_failed_logins,
-            max_per_address=config.max_failed_per_address,
-            lockout_s=config.lockout_s,
+            store or MemoryThrottleStore(),
+            free_per_pair=config.max_failed_logins,
+            free_per_address=config.max_failed_per_address,
+            base_delay_s=config.throttle_base_delay_s,
+            max_delay_s=config.lockout_s,
         )
 
+    def recorded_name(self, user: User | None, typed: str) -> tuple[str, dict[str, str]]:
+        """The user name to audit and extra detail: a real account's name, or "(unknown)"
+        with a keyed hash of what was typed (it may be a password typed in the wrong field)."""
+        if user is not None:
+            return user.username, {}
+        return UNKNOWN_USER, {"name_hmac": self.throttle.name_digest(typed)}
+
+    def precheck(self, username: str, client_addr: str | None) -> None:
+        """Refuse (429, audited) a throttled attempt before it queues for the password pool,
+        so throttled guessing never takes a slot there. Blocking (store, SQL when refused)."""
+        refusal = self.throttle.check(username.strip(), client_addr)
+        if refusal is not None:
+            self._refuse(username.strip(), client_addr, refusal)
+
     def sign_in(self, username: str, password: str, kind: str, client_addr: str | None) -> Issued:
-        """Check the password and open a session (`kind` "session") or bearer token."""
+        """Check the password and open a session (`kind` "session") or bearer token.
+        Blocking (Argon2 and SQL): run it on the password pool (`HashPool`)."""
         name = username.strip()
-        try:
-            self.throttle.check(name, client_addr)
-        except TooManyRequests:
-            self.audit.append(
-                AuditEntry("auth.sign_in", "throttled", username=name[:64], client_addr=client_addr)
-            )
-            raise
+        refusal = self.throttle.check(name, client_addr)
+        if refusal is not None:
+            self._refuse(name, client_addr, refusal)
         with self.db.session() as session:
             user = session.scalars(select(User).where(User.username == name)).first()
             ok = verify_password(user.password_hash if user else None, password)
@@ -75,31 +96,25 @@ class Authenticator:
                 issued = self._open(session, user, kind, client_addr, ttl)
             else:
                 issued = None
+            recorded, extra = self.recorded_name(user, name)
         if issued is None:
-            locked = self.throttle.failed(name, client_addr)
+            wait_s = self.throttle.failed(name, client_addr)
+            detail: dict[str, object] = {**extra}
+            if wait_s:
+                detail["wait_s"] = wait_s
             self.audit.append(
                 AuditEntry(
                     "auth.sign_in",
                     "failed",
                     user_id=user.id if user else None,
-                    username=name[:64],
+                    username=recorded,
                     agency_id=user.agency_id if user else None,
                     client_addr=client_addr,
-                    detail={"locked": True} if locked else {},
+                    detail=detail,
                 )
             )
-            if locked:
-                self.audit.append(
-                    AuditEntry(
-                        "auth.lockout",
-                        "locked",
-                        username=name[:64],
-                        client_addr=client_addr,
-                        detail={"lockout_s": self.config.lockout_s},
-                    )
-                )
             raise NotAuthenticated("wrong user name or password")
-        self.throttle.succeeded(name)
+        self.throttle.succeeded(name, client_addr)
         self.audit.append(
             AuditEntry(
                 "auth.sign_in",
@@ -111,6 +126,40 @@ class Authenticator:
             )
         )
         return issued
+
+    def _refuse(self, name: str, client_addr: str | None, refusal: Refusal) -> NoReturn:
+        """Audit a throttled attempt (what, from where, why) and answer 429 with Retry-After;
+        the password is not checked, so waiting is the only way on."""
+        with self.db.session() as session:
+            user = session.scalars(select(User).where(User.username == name)).first()
+            recorded, extra = self.recorded_name(user, name)
+            user_id = user.id if user else None
+            agency_id = user.agency_id if user else None
+        why = {
+            "user_address": "too many wrong passwords for this account from this address",
+            "address": "too many wrong passwords from this address",
+        }[refusal.scope]
+        self.audit.append(
+            AuditEntry(
+                "auth.sign_in",
+                "throttled",
+                user_id=user_id,
+                username=recorded,
+                agency_id=agency_id,
+                client_addr=client_addr,
+                detail={
+                    **extra,
+                    "reason": refusal.scope,
+                    "failures": refusal.failures,
+                    "retry_after_s": refusal.retry_after_s,
+                },
+            )
+        )
+        raise TooManyRequests(
+            f"{why}; try again in {refusal.retry_after_s} s",
+            details={"reason": refusal.scope, "retry_after_s": refusal.retry_after_s},
+            headers={"Retry-After": str(refusal.retry_after_s)},
+        )
 
     def _open(
         self, session: Session, user: User, kind: str, client_addr: str | None, ttl_s: int
@@ -220,10 +269,30 @@ class Authenticator:
                 row.revoked_at = datetime.now(UTC)
 
     @staticmethod
-    def revoke_all(session: Session, user_id: int) -> None:
-        """End every session and bearer token of a user (disabled, password changed)."""
+    def revoke_all(session: Session, user_id: int, keep: int | None = None) -> None:
+        """End every session and bearer token of a user (disabled, password changed), but
+        `keep` (the session of the person who just changed their own password)."""
+        stmt = update(AuthSession).where(
+            AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
+        )
+        if keep is not None:
+            stmt = stmt.where(AuthSession.id != keep)
+        session.execute(stmt.values(revoked_at=datetime.now(UTC)))
+
+    @staticmethod
+    def revoke_api_tokens(session: Session, user_id: int) -> None:
+        """Revoke every API token of a user (their password changed: tokens minted with the
+        old credentials must not outlive it)."""
         session.execute(
-            update(AuthSession)
-            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
             .values(revoked_at=datetime.now(UTC))
         )
+
+    def signed_in_at(self, session: Session, principal: Principal) -> datetime | None:
+        """When the principal's session or bearer token was opened with a password (None for
+        API tokens: they are not a sign-in)."""
+        if principal.via == "api_token" or principal.credential_id is None:
+            return None
+        row = session.get(AuthSession, principal.credential_id)
+        return as_utc(row.created_at) if row is not None else None

@@ -4,13 +4,15 @@ system administrator manages everyone. Nobody can hand out a role above their ow
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vms.access import require_agency
-from vms.auth.passwords import check_strength, hash_password
+from vms.auth.passwords import check_strength, hash_password, verify_password
 from vms.auth.principal import Principal
 from vms.auth.roles import GLOBAL_ROLES, Permission, Role
 from vms.db.models.identity import User
@@ -35,6 +37,10 @@ class UserSpec:
     display_name: str = ""
 
 
+def _direct(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
+
+
 def check_username(username: str) -> str:
     if not _USERNAME.match(username):
         raise InvalidInput("username: 3-64 letters, digits, dot, dash or underscore")
@@ -48,8 +54,14 @@ def _check_role_reach(principal: Principal, role: Role) -> None:
         raise Forbidden(f"only a system administrator may give the role {role}")
 
 
-def create_user(session: Session, spec: UserSpec, principal: Principal | None) -> User:
-    """Create an account; `principal` None is the console (`vms users create-admin`)."""
+def create_user(
+    session: Session,
+    spec: UserSpec,
+    principal: Principal | None,
+    run: Callable[..., Any] = _direct,
+) -> User:
+    """Create an account; `principal` None is the console (`vms users create-admin`).
+    `run` calls the hashing (the server passes its password pool)."""
     check_username(spec.username)
     check_strength(spec.password)
     if principal is not None:
@@ -69,7 +81,7 @@ def create_user(session: Session, spec: UserSpec, principal: Principal | None) -
         display_name=spec.display_name or spec.username,
         agency_id=spec.agency_id,
         role=spec.role,
-        password_hash=hash_password(spec.password),
+        password_hash=run(hash_password, spec.password),
     )
     session.add(user)
     session.flush()
@@ -107,8 +119,13 @@ def update_user(
     active: bool | None = None,
     display_name: str | None = None,
     password: str | None = None,
+    current_password: str | None = None,
+    run: Callable[..., Any] = _direct,
 ) -> bool:
-    """Apply changes; True when the user's sessions must end (disabled, role or password)."""
+    """Apply changes; True when the user's sessions must end (disabled, role or password).
+
+    Changing one's own password needs the current one; someone who manages the user (an
+    administrator's reset) does not. `run` calls the hashing (the password pool)."""
     self_only = user.id == principal.user_id and not principal.can(Permission.MANAGE_USERS)
     if self_only and (role is not None or active is not None):
         raise Forbidden("changing role or state needs manage_users")
@@ -130,7 +147,12 @@ def update_user(
         user.display_name = display_name.strip()[:200]
     if password is not None:
         check_strength(password)
-        user.password_hash = hash_password(password)
+        if user.id == principal.user_id:
+            if current_password is None:
+                raise InvalidInput("current_password: needed to change your own password")
+            if not run(verify_password, user.password_hash, current_password):
+                raise Forbidden("current_password is wrong")
+        user.password_hash = run(hash_password, password)
         end_sessions = True
     session.flush()
     return end_sessions

@@ -39,4 +39,12 @@ def serve(settings: Settings) -> None:
     """Run the server in the foreground until interrupted."""
     configure_logging(settings.logging.level, settings.logging.format)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.server.host, port=settings.server.port, log_config=None)
+    # proxy_headers off: X-Forwarded-For is believed only from server.trusted_proxies, by the
+    # app (vms/auth/client_addr.py), never by uvicorn's default of trusting 127.0.0.1
+    uvicorn.run(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        log_config=None,
+        proxy_headers=False,
+    )

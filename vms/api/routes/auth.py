@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
-from vms.api.deps import SESSION_COOKIE, CurrentPrincipal, ServicesDep, SessionDep
+from vms.api.deps import SESSION_COOKIE, CurrentPrincipal, ServicesDep, SessionDep, client_of
 from vms.audit import AuditEntry
 from vms.auth import api_tokens
 from vms.auth.csrf import check_same_origin
 from vms.auth.principal import Principal
-from vms.db.models.identity import ApiToken
+from vms.db.models.identity import ApiToken, User
 from vms.db.models.registry import Agency
+from vms.services import Services
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -93,19 +95,33 @@ def _me(session: SessionDep, principal: Principal) -> Me:
     )
 
 
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
+BUSY: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "too many wrong passwords from this address for this account (or from "
+        "this address), or too many sign-ins at once; Retry-After says when to retry"
+    }
+}
 
 
-@router.post("/login")
-def login(
-    body: SignIn, request: Request, response: Response, services: ServicesDep, session: SessionDep
-) -> Me:
-    """Check the password and set the HttpOnly, SameSite=Strict session cookie."""
+def _me_now(services: Services, user: User, client: str | None) -> Me:
+    with services.db.session() as session:
+        principal = services.identity.auth.principal_for(session, user, "session", None, client)
+        return _me(session, principal)
+
+
+@router.post("/login", responses={401: {"description": "wrong user name or password"}, **BUSY})
+async def login(body: SignIn, request: Request, response: Response, services: ServicesDep) -> Me:
+    """Check the password and set the HttpOnly, SameSite=Strict session cookie.
+
+    The password is checked on the password pool (never the threads other requests use)."""
     own = f"{request.url.scheme}://{request.headers.get('host', '')}"
     check_same_origin("POST", request.headers, own, services.settings.server.trusted_origins)
+    client = client_of(request, services)
     auth = services.identity.auth
-    issued = auth.sign_in(body.username, body.password, "session", _client(request))
+    await run_in_threadpool(auth.precheck, body.username, client)
+    issued = await services.identity.hashing.run(
+        auth.sign_in, body.username, body.password, "session", client
+    )
     config = services.settings.auth
     response.set_cookie(
         SESSION_COOKIE,
@@ -116,19 +132,22 @@ def login(
         httponly=True,
         samesite="strict",
     )
-    principal = auth.principal_for(session, issued.user, "session", None, _client(request))
-    return _me(session, principal)
+    async with services.db.slot():
+        return await run_in_threadpool(_me_now, services, issued.user, client)
 
 
-@router.post("/token")
-def token(
+@router.post("/token", responses={401: {"description": "wrong user name or password"}, **BUSY})
+async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
     services: ServicesDep,
 ) -> BearerToken:
     """OAuth2 password flow for API clients: a bearer token that expires."""
-    issued = services.identity.auth.sign_in(
-        form.username, form.password, "bearer", _client(request)
+    client = client_of(request, services)
+    auth = services.identity.auth
+    await run_in_threadpool(auth.precheck, form.username, client)
+    issued = await services.identity.hashing.run(
+        auth.sign_in, form.username, form.password, "bearer", client
     )
     expires_in = int((issued.expires_at - datetime.now(UTC)).total_seconds())
     return BearerToken(access_token=issued.secret, expires_in=expires_in)
@@ -169,11 +188,16 @@ def list_api_tokens(principal: CurrentPrincipal, session: SessionDep) -> list[Ap
     return [_token_out(t) for t in api_tokens.list_tokens(session, principal)]
 
 
-@router.post("/api-tokens", status_code=201)
+@router.post(
+    "/api-tokens",
+    status_code=201,
+    responses={403: {"description": "scope beyond the role, or no recent sign-in"}},
+)
 def create_api_token(
     body: NewApiToken, principal: CurrentPrincipal, services: ServicesDep, session: SessionDep
 ) -> ApiTokenCreated:
-    """A scoped, expiring token for an integration; the secret is returned only now."""
+    """A scoped, expiring token for an integration; the secret is returned only now.
+    Needs a sign-in with the password within `auth.recent_sign_in_s` (default 10 min)."""
     row, secret = api_tokens.create_token(
         session,
         principal,
@@ -181,6 +205,8 @@ def create_api_token(
         body.scopes,
         body.days,
         services.settings.auth.api_token_max_days,
+        services.identity.auth.signed_in_at(session, principal),
+        services.settings.auth.recent_sign_in_s,
     )
     session.commit()
     services.identity.audit.append(

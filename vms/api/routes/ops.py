@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from vms.api.deps import ServicesDep
+from vms.api.deps import ServicesDep, metrics_reader
 from vms.services import Services
 
 router = APIRouter(tags=["ops"])
@@ -19,8 +19,8 @@ DB_CHECK_TIMEOUT_S = 3.0
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """The process is alive and answering."""
+async def healthz() -> dict[str, str]:
+    """The process is alive and answering (on the event loop: it never waits for a thread)."""
     return {"status": "ok"}
 
 
@@ -43,7 +43,12 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     return JSONResponse({"ready": ready, "checks": checks}, 200 if ready else 503)
 
 
-@router.get("/metrics", response_class=Response)
-def metrics(services: ServicesDep) -> Response:
-    """Prometheus text format: camera stream states, packets, bytes, reconnects, drops."""
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={401: {"description": "no credentials"}, 403: {"description": "not allowed"}},
+)
+def metrics(services: ServicesDep, _reader: Annotated[str, Depends(metrics_reader)]) -> Response:
+    """Prometheus text format: camera stream states, packets, bytes, reconnects, drops.
+    Not public: send `auth.metrics_token` as a bearer token, or sign in as system admin."""
     return Response(generate_latest(services.metrics), media_type=CONTENT_TYPE_LATEST)

@@ -38,6 +38,12 @@ class UserPatch(BaseModel):
     active: bool | None = None
     display_name: str | None = Field(None, max_length=200)
     password: str | None = Field(None, min_length=1, max_length=256)
+    current_password: str | None = Field(
+        None,
+        min_length=1,
+        max_length=256,
+        description="Your current password: needed to change your own (not for a reset).",
+    )
 
 
 class UserOut(BaseModel):
@@ -76,7 +82,7 @@ def create(
 ) -> UserOut:
     """Create an account in an agency the caller manages."""
     spec = UserSpec(body.username, body.password, body.agency_id, body.role, body.display_name)
-    user = create_user(session, spec, principal)
+    user = create_user(session, spec, principal, run=services.identity.hashing.call)
     session.commit()
     services.identity.audit.append(
         AuditEntry.by(
@@ -117,12 +123,19 @@ def change(
         active=body.active,
         display_name=body.display_name,
         password=body.password,
+        current_password=body.current_password,
+        run=services.identity.hashing.call,
     )
-    if end_sessions:
+    own = user.id == principal.user_id and principal.via != "api_token"
+    if body.password is not None:  # other sessions end; tokens made with the old one too
+        Authenticator.revoke_all(session, user.id, keep=principal.credential_id if own else None)
+        Authenticator.revoke_api_tokens(session, user.id)
+    elif end_sessions:
         Authenticator.revoke_all(session, user.id)
     session.commit()
     services.events.publish("access.changed", {"user_id": user.id})  # running views re-decided
-    changed = sorted(k for k, v in body.model_dump(exclude_none=True).items() if k != "password")
+    secret = {"password", "current_password"}
+    changed = sorted(k for k in body.model_dump(exclude_none=True) if k not in secret)
     if body.password is not None:
         changed.append("password")
     services.identity.audit.append(
