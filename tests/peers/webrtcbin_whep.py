@@ -1,0 +1,215 @@
+"""GStreamer's webrtcbin as a plain WHEP client (run with /usr/bin/python3: Debian's gi and Gst).
+
+POSTs a recvonly H.264 offer, applies the answer, decodes pictures (rtph264depay ! avdec_h264),
+then DELETEs the session. webrtcbin keeps its default (RSA) DTLS certificate. Prints one JSON
+line at the end: {"status", "frames", "width", "height", "first_frame_ms", "delete", "error"}.
+Standard library only for HTTP, so it needs nothing of ours.
+
+    /usr/bin/python3 tests/peers/webrtcbin_whep.py URL [--header 'Authorization: Bearer T']
+        [--setup actpass|active|passive] [--profile 42e01f] [--trickle] [--frames 10]
+        [--latency MS] [--no-h264]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstSdp", "1.0")
+gi.require_version("GstWebRTC", "1.0")
+gi.require_version("Nice", "0.1")
+from gi.repository import GLib, Gst, GstSdp, GstWebRTC, Nice  # noqa: E402
+
+LOOPBACK = "127.0.0.1"  # the tests' only network; webrtcbin (libnice) skips it by default
+
+
+def http(
+    method: str, url: str, body: bytes | None, headers: dict[str, str]
+) -> tuple[int, Any, str]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read().decode()
+    except OSError as exc:  # refused, reset, timed out
+        return 0, {}, f"{method} {url}: {exc}"
+
+
+class Client:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.headers = dict(h.split(": ", 1) for h in args.header)
+        self.result: dict[str, Any] = {"frames": 0, "status": None, "delete": None, "error": None}
+        self.loop = GLib.MainLoop()
+        self.candidates: list[str] = []
+        self.gathered = threading.Event()
+        self.location: str | None = None
+        self.etag: str | None = None
+        self.posted_at = 0.0
+        self.pipe = Gst.Pipeline.new("whep")
+        self.webrtc = Gst.ElementFactory.make("webrtcbin", "webrtc")
+        self.webrtc.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
+        if args.latency is not None:
+            self.webrtc.set_property("latency", args.latency)
+        address = Nice.Address.new()
+        address.set_from_string(LOOPBACK)
+        # webrtcbin 1.22 hands its ICE agent out without a reference: keep one for its life
+        self.ice = self.webrtc.get_property("ice-agent")
+        Gst.Object.ref(self.ice)
+        self.ice.get_property("agent").add_local_address(address)
+        self.pipe.add(self.webrtc)
+        self.webrtc.connect("on-ice-candidate", self._on_candidate)
+        self.webrtc.connect("notify::ice-gathering-state", self._on_gathering)
+        self.webrtc.connect("pad-added", self._on_pad)
+        encoding = "VP8" if args.no_h264 else "H264"
+        caps = Gst.Caps.from_string(
+            f"application/x-rtp,media=video,encoding-name={encoding},payload=96,"
+            f"clock-rate=90000,profile-level-id={args.profile},packetization-mode=(string)1"
+        )
+        self.webrtc.emit("add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY, caps)
+        bus = self.pipe.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message::error", self._on_error)
+
+    def run(self) -> dict[str, Any]:
+        self.pipe.set_state(Gst.State.PLAYING)
+        promise = Gst.Promise.new()
+        self.webrtc.emit("create-offer", None, promise)
+        promise.wait()
+        reply = promise.get_reply()  # owned by the promise: keep both while the offer is used
+        self._on_offer(reply.get_value("offer"))
+        GLib.timeout_add(int(self.args.timeout * 1000), self._timeout)
+        self.loop.run()
+        if self.location is not None:
+            self.result["delete"] = http("DELETE", self.location, None, self.headers)[0]
+        self.pipe.set_state(Gst.State.NULL)
+        return self.result
+
+    def _timeout(self) -> bool:
+        self.result["error"] = self.result["error"] or "timed out"
+        self.loop.quit()
+        return False
+
+    def _on_error(self, _bus: Gst.Bus, message: Gst.Message) -> None:
+        err, _debug = message.parse_error()
+        self.result["error"] = f"gstreamer: {err.message}"
+        self.loop.quit()
+
+    def _on_candidate(self, _element: Gst.Element, _mline: int, candidate: str) -> None:
+        if candidate and f" {LOOPBACK} " in candidate:
+            self.candidates.append(candidate)
+            if self.args.trickle and self.location is not None:
+                self._patch([candidate])
+
+    def _on_gathering(self, *_args: object) -> None:
+        state = self.webrtc.get_property("ice-gathering-state")
+        if state == GstWebRTC.WebRTCICEGatheringState.COMPLETE:
+            self.gathered.set()
+            if self.args.trickle and self.location is not None:
+                self._patch([], end=True)
+
+    def _on_offer(self, offer: GstWebRTC.WebRTCSessionDescription) -> None:
+        self.webrtc.emit("set-local-description", offer, None)
+        threading.Thread(target=self._post, args=(offer.sdp.as_text(),), daemon=True).start()
+
+    def _post(self, sdp: str) -> None:
+        if not self.args.trickle:
+            self.gathered.wait(10)
+            sdp = with_candidates(sdp, self.candidates)
+        sdp = sdp.replace("a=setup:actpass", f"a=setup:{self.args.setup}")
+        headers = {**self.headers, "Content-Type": "application/sdp"}
+        self.posted_at = time.monotonic()
+        status, reply_headers, text = http("POST", self.args.url, sdp.encode(), headers)
+        self.result["status"] = status
+        if status != 201:
+            self.result["error"] = text[:300]
+            GLib.idle_add(self.loop.quit)
+            return
+        self.location = urllib.request.urljoin(self.args.url, reply_headers["Location"])
+        self.etag = reply_headers.get("ETag")
+        ice = ("a=ice-ufrag", "a=ice-pwd")
+        self.ufrag_pwd = [ln for ln in sdp.splitlines() if ln.startswith(ice)]
+        self.mid = next((ln[6:] for ln in sdp.splitlines() if ln.startswith("a=mid:")), "0")
+        GLib.idle_add(self._set_answer, text)
+        if self.args.trickle:
+            self._patch(list(self.candidates), end=self.gathered.is_set())
+
+    def _patch(self, candidates: list[str], end: bool = False) -> None:
+        lines = [*self.ufrag_pwd[:2], "m=video 9 UDP/TLS/RTP/SAVPF 96", f"a=mid:{self.mid}"]
+        lines += [f"a={c}" for c in candidates] + (["a=end-of-candidates"] if end else [])
+        headers = {**self.headers, "Content-Type": "application/trickle-ice-sdpfrag"}
+        if self.etag:
+            headers["If-Match"] = self.etag
+        assert self.location is not None
+        status = http("PATCH", self.location, ("\r\n".join(lines) + "\r\n").encode(), headers)[0]
+        if status != 204:
+            self.result["error"] = f"PATCH answered {status}"
+
+    def _set_answer(self, text: str) -> bool:
+        _res, message = GstSdp.SDPMessage.new_from_text(text)
+        answer = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, message)
+        self.webrtc.emit("set-remote-description", answer, None)
+        return False
+
+    def _on_pad(self, _element: Gst.Element, pad: Gst.Pad) -> None:
+        if pad.get_direction() != Gst.PadDirection.SRC:
+            return
+        decode = Gst.parse_bin_from_description(
+            "rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! "
+            "fakesink name=sink signal-handoffs=true sync=false",
+            True,
+        )
+        self.pipe.add(decode)
+        decode.sync_state_with_parent()
+        pad.link(decode.get_static_pad("sink"))
+        decode.get_by_name("sink").connect("handoff", self._on_frame)
+
+    def _on_frame(self, _sink: Gst.Element, _buffer: Gst.Buffer, pad: Gst.Pad) -> None:
+        if self.result["frames"] == 0:
+            self.result["first_frame_ms"] = (time.monotonic() - self.posted_at) * 1000.0
+            s = pad.get_current_caps().get_structure(0)
+            self.result["width"] = s.get_value("width")
+            self.result["height"] = s.get_value("height")
+        self.result["frames"] += 1
+        if self.result["frames"] >= self.args.frames:
+            GLib.idle_add(self.loop.quit)
+
+
+def with_candidates(sdp: str, candidates: list[str]) -> str:
+    """The offer with gathered candidates in its (bundled) media section, gathering ended."""
+    lines = [ln for ln in sdp.splitlines() if not ln.startswith("a=candidate:")]
+    lines = [ln for ln in lines if ln != "a=end-of-candidates"]
+    lines += [f"a={c}" for c in candidates] + ["a=end-of-candidates"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("url")
+    p.add_argument("--header", action="append", default=[])
+    p.add_argument("--setup", choices=["actpass", "active", "passive"], default="actpass")
+    p.add_argument("--profile", default="42e01f")
+    p.add_argument("--trickle", action="store_true")
+    p.add_argument("--frames", type=int, default=10)
+    p.add_argument("--latency", type=int, default=None, help="jitter buffer ms (default 200)")
+    p.add_argument("--no-h264", action="store_true", help="offer VP8 only")
+    p.add_argument("--timeout", type=float, default=20.0)
+    args = p.parse_args()
+    Gst.init(None)
+    result = Client(args).run()
+    print(json.dumps(result), flush=True)
+    return 0 if result["error"] is None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
