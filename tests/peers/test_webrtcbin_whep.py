@@ -79,7 +79,9 @@ def test_dtls_roles_with_the_default_rsa_certificate(
 
 @pytest.mark.parametrize("setup", ["actpass", "passive"])
 def test_trickle_ice_through_patch(site: WallSite, bearer: str, setup: str) -> None:
-    assert_played(site, play(site, bearer, "--trickle", "--setup", setup))
+    result = play(site, bearer, "--trickle", "--setup", setup)
+    assert_played(site, result)
+    assert result["patched"] >= 1  # its candidates went by PATCH, not in the offer
 
 
 @pytest.mark.parametrize(
@@ -96,3 +98,12 @@ def test_offer_without_h264_is_a_clear_4xx(site: WallSite, bearer: str) -> None:
     assert result["status"] == 422
     assert "no H.264" in result["error"]
     assert result["delete"] is None
+
+
+def test_offer_with_audio_and_a_second_video_line(site: WallSite, bearer: str) -> None:
+    """The camera's one video stream goes on the first video m-line; the others are answered
+    inactive in the same bundle (no media for them), and the player still plays."""
+    result = play(site, bearer, "--audio", "--videos", "2")
+    assert_played(site, result)
+    kinds = [m.split()[0] + " " + m.split()[2] for m in result["answer_media"]]
+    assert kinds == ["video sendonly", "video inactive", "audio inactive"]

@@ -2,12 +2,13 @@
 
 POSTs a recvonly H.264 offer, applies the answer, decodes pictures (rtph264depay ! avdec_h264),
 then DELETEs the session. webrtcbin keeps its default (RSA) DTLS certificate. Prints one JSON
-line at the end: {"status", "frames", "width", "height", "first_frame_ms", "delete", "error"}.
+line at the end: {"status", "frames", "width", "height", "first_frame_ms", "delete", "error",
+"patched"}.
 Standard library only for HTTP, so it needs nothing of ours.
 
     /usr/bin/python3 tests/peers/webrtcbin_whep.py URL [--header 'Authorization: Bearer T']
         [--setup actpass|active|passive] [--profile 42e01f] [--trickle] [--frames 10]
-        [--latency MS] [--no-h264]
+        [--latency MS] [--no-h264] [--videos N] [--audio]
 """
 
 from __future__ import annotations
@@ -49,7 +50,13 @@ class Client:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.headers = dict(h.split(": ", 1) for h in args.header)
-        self.result: dict[str, Any] = {"frames": 0, "status": None, "delete": None, "error": None}
+        self.result: dict[str, Any] = {
+            "frames": 0,
+            "status": None,
+            "delete": None,
+            "error": None,
+            "patched": 0,  # candidates sent in trickle PATCHes answered 204
+        }
         self.loop = GLib.MainLoop()
         self.candidates: list[str] = []
         self.gathered = threading.Event()
@@ -71,12 +78,30 @@ class Client:
         self.webrtc.connect("on-ice-candidate", self._on_candidate)
         self.webrtc.connect("notify::ice-gathering-state", self._on_gathering)
         self.webrtc.connect("pad-added", self._on_pad)
+        self.webrtc.connect("notify::connection-state", self._on_connection)
         encoding = "VP8" if args.no_h264 else "H264"
         caps = Gst.Caps.from_string(
             f"application/x-rtp,media=video,encoding-name={encoding},payload=96,"
             f"clock-rate=90000,profile-level-id={args.profile},packetization-mode=(string)1"
         )
-        self.webrtc.emit("add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY, caps)
+        recvonly = GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY
+        self.webrtc.emit("add-transceiver", recvonly, caps)
+        for n in range(1, args.videos):  # more video m-lines than the server has streams
+            extra = caps.copy()
+            extra.set_value("payload", 96 + n)
+            self.webrtc.emit("add-transceiver", recvonly, extra)
+        if args.audio:  # the camera has no audio; the server answers the m-line as the draft says
+            audio = "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000"
+            self.webrtc.emit("add-transceiver", recvonly, Gst.Caps.from_string(audio))
+        # the decoder exists before media arrives (as in a player's pipeline); made in
+        # pad-added it would cost ~40 ms of plugin loading after the first packet is in
+        self.decode = Gst.parse_bin_from_description(
+            "rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! "
+            "fakesink name=sink signal-handoffs=true sync=false",
+            True,
+        )
+        self.pipe.add(self.decode)
+        self.decode.get_by_name("sink").connect("handoff", self._on_frame)
         bus = self.pipe.get_bus()
         bus.add_signal_watch()
         bus.connect("message::error", self._on_error)
@@ -131,6 +156,7 @@ class Client:
         self.posted_at = time.monotonic()
         status, reply_headers, text = http("POST", self.args.url, sdp.encode(), headers)
         self.result["status"] = status
+        self.result["answered_ms"] = self._since_post()
         if status != 201:
             self.result["error"] = text[:300]
             GLib.idle_add(self.loop.quit)
@@ -140,6 +166,7 @@ class Client:
         ice = ("a=ice-ufrag", "a=ice-pwd")
         self.ufrag_pwd = [ln for ln in sdp.splitlines() if ln.startswith(ice)]
         self.mid = next((ln[6:] for ln in sdp.splitlines() if ln.startswith("a=mid:")), "0")
+        self.result["answer_media"] = answer_media(text)
         GLib.idle_add(self._set_answer, text)
         if self.args.trickle:
             self._patch(list(self.candidates), end=self.gathered.is_set())
@@ -152,7 +179,9 @@ class Client:
             headers["If-Match"] = self.etag
         assert self.location is not None
         status = http("PATCH", self.location, ("\r\n".join(lines) + "\r\n").encode(), headers)[0]
-        if status != 204:
+        if status == 204:
+            self.result["patched"] += len(candidates)
+        else:
             self.result["error"] = f"PATCH answered {status}"
 
     def _set_answer(self, text: str) -> bool:
@@ -161,28 +190,54 @@ class Client:
         self.webrtc.emit("set-remote-description", answer, None)
         return False
 
+    def _since_post(self) -> float:
+        return (time.monotonic() - self.posted_at) * 1000.0
+
+    def _on_connection(self, *_args: object) -> None:
+        state = self.webrtc.get_property("connection-state")
+        if state == GstWebRTC.WebRTCPeerConnectionState.CONNECTED:
+            self.result.setdefault("connected_ms", self._since_post())  # ICE + DTLS done
+
+    def _on_rtp(self, _pad: Gst.Pad, _info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
+        # the first RTP packet out of webrtcbin (after its jitter buffer, `--latency`)
+        self.result.setdefault("first_rtp_ms", self._since_post())
+        return Gst.PadProbeReturn.REMOVE
+
     def _on_pad(self, _element: Gst.Element, pad: Gst.Pad) -> None:
         if pad.get_direction() != Gst.PadDirection.SRC:
             return
-        decode = Gst.parse_bin_from_description(
-            "rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! "
-            "fakesink name=sink signal-handoffs=true sync=false",
-            True,
-        )
-        self.pipe.add(decode)
-        decode.sync_state_with_parent()
-        pad.link(decode.get_static_pad("sink"))
-        decode.get_by_name("sink").connect("handoff", self._on_frame)
+        sink = self.decode.get_static_pad("sink")
+        if sink.is_linked():  # media on a second m-line: counted, not decoded
+            self.result["extra_streams"] = self.result.get("extra_streams", 0) + 1
+            extra = Gst.ElementFactory.make("fakesink")
+            self.pipe.add(extra)
+            extra.sync_state_with_parent()
+            pad.link(extra.get_static_pad("sink"))
+            return
+        pad.add_probe(Gst.PadProbeType.BUFFER, self._on_rtp)
+        pad.link(sink)
 
     def _on_frame(self, _sink: Gst.Element, _buffer: Gst.Buffer, pad: Gst.Pad) -> None:
         if self.result["frames"] == 0:
-            self.result["first_frame_ms"] = (time.monotonic() - self.posted_at) * 1000.0
+            self.result["first_frame_ms"] = self._since_post()
             s = pad.get_current_caps().get_structure(0)
             self.result["width"] = s.get_value("width")
             self.result["height"] = s.get_value("height")
         self.result["frames"] += 1
         if self.result["frames"] >= self.args.frames:
             GLib.idle_add(self.loop.quit)
+
+
+def answer_media(sdp: str) -> list[str]:
+    """Each answered m-line as "kind port direction" (e.g. "video 9 sendonly")."""
+    media: list[list[str]] = []
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            kind, port = line[2:].split()[:2]
+            media.append([kind, port, "sendrecv"])
+        elif media and line[2:] in ("sendrecv", "sendonly", "recvonly", "inactive"):
+            media[-1][2] = line[2:]
+    return [" ".join(m) for m in media]
 
 
 def with_candidates(sdp: str, candidates: list[str]) -> str:
@@ -203,6 +258,8 @@ def main() -> int:
     p.add_argument("--frames", type=int, default=10)
     p.add_argument("--latency", type=int, default=None, help="jitter buffer ms (default 200)")
     p.add_argument("--no-h264", action="store_true", help="offer VP8 only")
+    p.add_argument("--videos", type=int, default=1, help="video m-lines to offer")
+    p.add_argument("--audio", action="store_true", help="offer an Opus audio m-line too")
     p.add_argument("--timeout", type=float, default=20.0)
     args = p.parse_args()
     Gst.init(None)
