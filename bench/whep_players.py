@@ -3,7 +3,7 @@
 Our server (`vms serve`, sim → ingest → bus → relay) on the rig's simulated camera (sub
 640x360 H.264 15 fps GOP 2 s). Each start is POST to the first decoded picture, measured by the
 player itself: aiortc (tests/relay/whep_client.py, in this process) and webrtcbin with its
-default RSA certificate (tests/peers/webrtcbin_whep.py under Debian's /usr/bin/python3, which
+default RSA certificate (scripts/whep_play.py under Debian's /usr/bin/python3, which
 also reports when ICE+DTLS connected and when the first RTP packet left its jitter buffer).
 webrtcbin runs twice: with its default jitter-buffer latency (200 ms) and with `latency=0`.
 Starts are interleaved with random pauses so they land at random points of the GOP.
@@ -28,7 +28,7 @@ import httpx
 from bench.whep_rig import Rig, machine, percentile
 from tests.relay.whep_client import WhepClient, first_frame_ms
 
-WEBRTCBIN = Path(__file__).resolve().parents[1] / "tests" / "peers" / "webrtcbin_whep.py"
+WEBRTCBIN = Path(__file__).resolve().parents[1] / "scripts" / "whep_play.py"
 PLAYERS = ("aiortc", "webrtcbin", "webrtcbin latency=0")
 
 

@@ -1,6 +1,6 @@
 """Interop: GStreamer's webrtcbin (default RSA certificate) watches a simulated camera over WHEP.
 
-Each cell starts tests/peers/webrtcbin_whep.py under Debian's Python (python3-gi,
+Each cell starts scripts/whep_play.py (the README's player) under Debian's Python (python3-gi,
 python3-gst-1.0): an independent WebRTC stack, nothing of ours, against the real server pulling
 the camera simulator. One server + simulator per module keeps every cell a few seconds.
 """
@@ -20,7 +20,7 @@ from tests.fixtures_server import ADMIN_PASSWORD, ADMIN_USER, CameraSpec, WallSi
 
 pytestmark = pytest.mark.gstreamer
 
-CLIENT = Path(__file__).with_name("webrtcbin_whep.py")
+CLIENT = Path(__file__).resolve().parents[2] / "scripts" / "whep_play.py"
 DEBIAN_PYTHON = "/usr/bin/python3"
 
 
@@ -35,15 +35,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WallSite]:
 
 
 @pytest.fixture(scope="module")
-def bearer(site: WallSite) -> str:
-    """What a player sends: a bearer token (no cookie, no browser Origin)."""
+def token(site: WallSite) -> str:
+    """What a player holds: a bearer token, asked for as the README shows (no cookie, no
+    browser Origin)."""
     r = httpx.post(
         f"{site.base_url}/api/v1/auth/token",
         data={"username": ADMIN_USER, "password": ADMIN_PASSWORD},
         timeout=30,
     )
     r.raise_for_status()
-    return f"Authorization: Bearer {r.json()['access_token']}"
+    return str(r.json()["access_token"])
+
+
+@pytest.fixture(scope="module")
+def bearer(token: str) -> str:
+    return f"Authorization: Bearer {token}"
 
 
 def play(site: WallSite, bearer: str, *args: str, timeout: float = 40.0) -> dict[str, Any]:
@@ -107,3 +113,18 @@ def test_offer_with_audio_and_a_second_video_line(site: WallSite, bearer: str) -
     assert_played(site, result)
     kinds = [m.split()[0] + " " + m.split()[2] for m in result["answer_media"]]
     assert kinds == ["video sendonly", "video inactive", "audio inactive"]
+
+
+def test_the_readme_command_plays(site: WallSite, token: str) -> None:
+    """README, "Watch a camera with your own player": the same command (without `--show`,
+    which opens a window) plays and ends its session."""
+    url = f"{site.base_url}/api/v1/cameras/{site.cameras[0]['id']}/whep"
+    proc = subprocess.run(
+        [DEBIAN_PYTHON, str(CLIENT), url, "--token", token, "--latency", "0"],
+        capture_output=True,
+        text=True,
+        timeout=40,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert_played(site, json.loads(proc.stdout.splitlines()[-1]))

@@ -1,14 +1,18 @@
-"""GStreamer's webrtcbin as a plain WHEP client (run with /usr/bin/python3: Debian's gi and Gst).
+"""Watch a camera with GStreamer's webrtcbin: a plain WHEP client, nothing of this project's.
 
-POSTs a recvonly H.264 offer, applies the answer, decodes pictures (rtph264depay ! avdec_h264),
-then DELETEs the session. webrtcbin keeps its default (RSA) DTLS certificate. Prints one JSON
+Run with Debian's /usr/bin/python3 (python3-gi, python3-gst-1.0, gstreamer1.0-nice,
+gstreamer1.0-plugins-bad; scripts/bootstrap.sh installs them). POSTs a recvonly H.264 offer,
+applies the answer, decodes pictures (rtph264depay ! avdec_h264), shows them with `--show`,
+and DELETEs the session at the end (after `--frames` pictures, or Ctrl-C). The interop tests
+(tests/peers/test_webrtcbin_whep.py) and bench/whep_players.py drive this same script.
+webrtcbin keeps its default (RSA) DTLS certificate. Prints one JSON
 line at the end: {"status", "frames", "width", "height", "first_frame_ms", "delete", "error",
 "patched"}.
 Standard library only for HTTP, so it needs nothing of ours.
 
-    /usr/bin/python3 tests/peers/webrtcbin_whep.py URL [--header 'Authorization: Bearer T']
+    /usr/bin/python3 scripts/whep_play.py URL [--token T | --header 'Authorization: Bearer T']
         [--setup actpass|active|passive] [--profile 42e01f] [--trickle] [--frames 10]
-        [--latency MS] [--no-h264] [--videos N] [--audio]
+        [--latency MS] [--no-h264] [--videos N] [--audio] [--show] [--frames 0: until Ctrl-C]
 """
 
 from __future__ import annotations
@@ -36,9 +40,11 @@ LOOPBACK = "127.0.0.1"  # the tests' only network; webrtcbin (libnice) skips it 
 def http(
     method: str, url: str, body: bytes | None, headers: dict[str, str]
 ) -> tuple[int, Any, str]:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    if not url.startswith(("http://", "https://")):
+        return 0, {}, f"not an http(s) URL: {url}"
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310 (http(s) only, checked above)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers, exc.read().decode()
@@ -50,6 +56,8 @@ class Client:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.headers = dict(h.split(": ", 1) for h in args.header)
+        if args.token:
+            self.headers["Authorization"] = f"Bearer {args.token}"
         self.result: dict[str, Any] = {
             "frames": 0,
             "status": None,
@@ -95,11 +103,11 @@ class Client:
             self.webrtc.emit("add-transceiver", recvonly, Gst.Caps.from_string(audio))
         # the decoder exists before media arrives (as in a player's pipeline); made in
         # pad-added it would cost ~40 ms of plugin loading after the first packet is in
-        self.decode = Gst.parse_bin_from_description(
-            "rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! "
-            "fakesink name=sink signal-handoffs=true sync=false",
-            True,
-        )
+        chain = "rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! "
+        if args.show:
+            chain += "tee name=t ! queue ! autovideosink sync=false t. ! queue ! "
+        chain += "fakesink name=sink signal-handoffs=true sync=false"
+        self.decode = Gst.parse_bin_from_description(chain, True)
         self.pipe.add(self.decode)
         self.decode.get_by_name("sink").connect("handoff", self._on_frame)
         bus = self.pipe.get_bus()
@@ -114,15 +122,19 @@ class Client:
         reply = promise.get_reply()  # owned by the promise: keep both while the offer is used
         self._on_offer(reply.get_value("offer"))
         GLib.timeout_add(int(self.args.timeout * 1000), self._timeout)
-        self.loop.run()
+        try:
+            self.loop.run()
+        except KeyboardInterrupt:  # Ctrl-C: still end the session with a DELETE
+            pass
         if self.location is not None:
             self.result["delete"] = http("DELETE", self.location, None, self.headers)[0]
         self.pipe.set_state(Gst.State.NULL)
         return self.result
 
     def _timeout(self) -> bool:
-        self.result["error"] = self.result["error"] or "timed out"
-        self.loop.quit()
+        if self.result["frames"] == 0:  # no picture in time; once playing, play on
+            self.result["error"] = self.result["error"] or "no picture in time"
+            self.loop.quit()
         return False
 
     def _on_error(self, _bus: Gst.Bus, message: Gst.Message) -> None:
@@ -224,7 +236,7 @@ class Client:
             self.result["width"] = s.get_value("width")
             self.result["height"] = s.get_value("height")
         self.result["frames"] += 1
-        if self.result["frames"] >= self.args.frames:
+        if self.args.frames and self.result["frames"] >= self.args.frames:
             GLib.idle_add(self.loop.quit)
 
 
@@ -251,16 +263,18 @@ def with_candidates(sdp: str, candidates: list[str]) -> str:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("url")
-    p.add_argument("--header", action="append", default=[])
+    p.add_argument("--token", help="bearer token (POST /api/v1/auth/token)")
+    p.add_argument("--header", action="append", default=[], help="extra 'Name: value' header")
+    p.add_argument("--show", action="store_true", help="show the picture (autovideosink)")
     p.add_argument("--setup", choices=["actpass", "active", "passive"], default="actpass")
     p.add_argument("--profile", default="42e01f")
     p.add_argument("--trickle", action="store_true")
-    p.add_argument("--frames", type=int, default=10)
+    p.add_argument("--frames", type=int, default=10, help="stop after N pictures (0: Ctrl-C)")
     p.add_argument("--latency", type=int, default=None, help="jitter buffer ms (default 200)")
     p.add_argument("--no-h264", action="store_true", help="offer VP8 only")
     p.add_argument("--videos", type=int, default=1, help="video m-lines to offer")
     p.add_argument("--audio", action="store_true", help="offer an Opus audio m-line too")
-    p.add_argument("--timeout", type=float, default=20.0)
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds to the first picture")
     args = p.parse_args()
     Gst.init(None)
     result = Client(args).run()
