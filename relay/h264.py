@@ -17,15 +17,23 @@ from relay.sdp import H264Format
 DEFAULT_PROFILE_LEVEL_ID = "42e01f"  # constrained baseline 3.1: what a stream without SPS gets
 _EXTRA_PROFILES = ("4d001f", "64001f")  # Main, High (level 3.1; level-asymmetry-allowed)
 
-# Profiles whose decoders can take a stream of the key profile, best match first.
+# Profiles whose decoders can take a stream of the key profile, best match first. Constrained
+# baseline uses only tools every other profile has (a CB stream sets constraint_set1: it is a
+# Main stream too), Main is a subset of High, and Baseline's FMO/ASO are in Baseline alone.
 _RECEIVERS: dict[H264Profile, tuple[H264Profile, ...]] = {
     H264Profile.PROFILE_CONSTRAINED_BASELINE: (
         H264Profile.PROFILE_CONSTRAINED_BASELINE,
         H264Profile.PROFILE_BASELINE,
+        H264Profile.PROFILE_MAIN,
+        H264Profile.PROFILE_CONSTRAINED_HIGH,
+        H264Profile.PROFILE_HIGH,
     ),
     H264Profile.PROFILE_BASELINE: (H264Profile.PROFILE_BASELINE,),
-    H264Profile.PROFILE_MAIN: (H264Profile.PROFILE_MAIN,),
-    H264Profile.PROFILE_CONSTRAINED_HIGH: (H264Profile.PROFILE_HIGH,),
+    H264Profile.PROFILE_MAIN: (H264Profile.PROFILE_MAIN, H264Profile.PROFILE_HIGH),
+    H264Profile.PROFILE_CONSTRAINED_HIGH: (
+        H264Profile.PROFILE_CONSTRAINED_HIGH,
+        H264Profile.PROFILE_HIGH,
+    ),
     H264Profile.PROFILE_HIGH: (H264Profile.PROFILE_HIGH,),
 }
 

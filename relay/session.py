@@ -27,6 +27,7 @@ from ingest.frame_bus import Channel
 from ingest.packet import EncodedPacket, StreamKey
 from relay import h264
 from relay.config import IceServer
+from relay.dtls import answer_actpass_as_server, use_relay_certificate
 from relay.packetize import PayloadCache, SharedPacker
 from relay.sdp import Offer, is_mdns_candidate
 from relay.track import BusTrack
@@ -82,6 +83,7 @@ class ViewerSession:
         ]
         # an explicit list: aiortc would otherwise add a public STUN server of its own
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        use_relay_certificate(self.pc)  # DTLS with RSA and ECDSA peers (relay/dtls.py)
         self.track = BusTrack(channel, on_sent=on_sent, payloads=payloads)
         self._transceiver: RTCRtpTransceiver | None = None
         self._remote_ufrag: str | None = None
@@ -108,6 +110,7 @@ class ViewerSession:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
         except Exception as exc:  # aiortc's parser and negotiation may raise anything
             raise InvalidInput(f"offer rejected: {_describe(exc)}") from None
+        answer_actpass_as_server(self.pc)  # a=setup:passive to actpass (relay/dtls.py)
         try:
             answer = await asyncio.wait_for(self.pc.createAnswer(), NEGOTIATE_TIMEOUT_S)
             await asyncio.wait_for(self.pc.setLocalDescription(answer), NEGOTIATE_TIMEOUT_S)

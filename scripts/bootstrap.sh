@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh Debian machine of this kind:
-# Debian packages (GStreamer's RTSP server, ffmpeg, Chromium) when missing, then a
+# Debian packages (GStreamer's RTSP server and webrtcbin, ffmpeg, Chromium) when missing, then a
 # virtual environment in .venv with this project and its Python dependencies.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi
+  gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0 gir1.2-nice-0.1
   ffmpeg chromium
   fonts-thai-tlwg
 )

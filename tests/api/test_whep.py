@@ -200,3 +200,29 @@ async def test_over_capacity_is_503(
         await second.start()
     assert err.value.status == 503 and "limit" in err.value.body
     assert await first.stop() == 204
+
+
+@pytest.mark.parametrize(
+    "relay_settings",
+    [
+        {
+            "start_wait_s": 1.0,
+            "ice_servers": [
+                {"urls": ["stun:stun.example.net:3478"]},
+                {"urls": ["turn:turn.example.net"], "username": "u", "credential": "s3cret"},
+            ],
+        }
+    ],
+)
+async def test_201_names_stun_servers_trickle_and_answers_actpass_as_dtls_server(
+    server: ServerThread, camera: Publisher, http: httpx.AsyncClient, offer: str
+) -> None:
+    assert "a=setup:actpass" in offer
+    r = await http.post(endpoint(server), content=offer, headers=SDP)
+    assert r.status_code == 201, r.text
+    assert r.headers["link"] == '<stun:stun.example.net:3478>; rel="ice-server"'
+    assert "s3cret" not in str(r.headers) and "turn:" not in r.headers["link"]
+    assert r.headers["accept-patch"] == "application/trickle-ice-sdpfrag"
+    # we are the DTLS server, so a viewer's RSA certificate works (relay/dtls.py)
+    assert "a=setup:passive" in r.text
+    assert (await http.delete(server.url + r.headers["location"])).status_code == 204

@@ -9,8 +9,12 @@ from __future__ import annotations
 import inspect
 
 import aioice.ice
-from aiortc import RTCIceGatherer
+from aiortc import RTCIceGatherer, RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs.h264 import H264Encoder
+from aiortc.rtcdtlstransport import SRTP_PROFILES, RTCCertificate
+from OpenSSL import SSL
+
+from relay.dtls import RelayCertificate, answer_actpass_as_server, use_relay_certificate
 
 
 def test_aioice_host_address_discovery_is_patchable() -> None:
@@ -38,3 +42,40 @@ def test_aiortc_h264_packetizer_static_helpers() -> None:
     assert units == [nal[4:]]
     payloads = H264Encoder._packetize(units)
     assert len(payloads) > 1 and all(len(p) <= 1300 for p in payloads)
+
+
+async def test_aiortc_certificate_slot_and_ssl_context_hook() -> None:
+    # relay/dtls.py puts a RelayCertificate in the peer connection's private certificate list
+    # before the DTLS transport is made, and overrides RTCCertificate._create_ssl_context
+    pc = RTCPeerConnection()
+    assert isinstance(vars(pc)["_RTCPeerConnection__certificates"], list)
+    use_relay_certificate(pc)
+    transceiver = pc.addTransceiver("video", direction="sendonly")
+    transport = transceiver.receiver.transport
+    assert isinstance(vars(transport)["_RTCDtlsTransport__local_certificate"], RelayCertificate)
+    params = inspect.signature(RTCCertificate._create_ssl_context).parameters
+    assert list(params) == ["self", "srtp_profiles"]
+    ctx = RelayCertificate.generateCertificate()._create_ssl_context(SRTP_PROFILES)
+    names = {c for c in SSL.Connection(ctx).get_cipher_list()}
+    assert {"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"} <= names
+    await pc.close()
+
+
+async def test_aiortc_dtls_role_is_settable_before_the_answer() -> None:
+    # relay/dtls.py answer_actpass_as_server: the transport's `_role` is "auto" after an
+    # actpass offer, `_set_role` changes it, and createAnswer keeps a role already set
+    offer_pc = RTCPeerConnection()
+    offer_pc.addTransceiver("video", direction="recvonly")
+    await offer_pc.setLocalDescription(await offer_pc.createOffer())
+    offer = offer_pc.localDescription.sdp
+    assert "a=setup:actpass" in offer
+    pc = RTCPeerConnection()
+    await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+    transport = pc.getTransceivers()[0].receiver.transport
+    assert transport._role == "auto"
+    answer_actpass_as_server(pc)
+    assert transport._role == "server"
+    answer = await pc.createAnswer()
+    assert "a=setup:passive" in answer.sdp
+    await pc.close()
+    await offer_pc.close()

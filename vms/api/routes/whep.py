@@ -94,7 +94,8 @@ async def whep_offer(
             f"camera stream {key} did not start in time", headers=retry_after(5)
         ) from None
     location = f"{SESSIONS_PATH}/{session.id}"
-    headers = {"Location": location, "ETag": session.etag}
+    # the draft: a resource that takes trickle ICE says so in the 201 (Accept-Patch)
+    headers = {"Location": location, "ETag": session.etag, "Accept-Patch": TRICKLE}
     links = _ice_links(relay)
     if links:
         headers["Link"] = links
