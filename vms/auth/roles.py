@@ -23,6 +23,7 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_COVERAGE = "view_coverage"
     KEEP_WATCH = "keep_watch"
+    PUSH_WALLS = "push_walls"
 
 
 class Role(StrEnum):
@@ -52,6 +53,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MANAGE_SHARING,
             P.VIEW_AUDIT,
             P.VIEW_COVERAGE,
+            P.PUSH_WALLS,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -62,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.EXPORT,
             P.VIEW_AUDIT,
             P.VIEW_COVERAGE,
+            P.PUSH_WALLS,
         }
     ),
     Role.GOVERNOR: frozenset(
@@ -74,6 +77,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 GLOBAL_ROLES: frozenset[Role] = frozenset({Role.SYSTEM_ADMIN})
 # Roles whose audit view covers every agency (the command-center supervisor: "everything").
 AUDIT_ALL_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN})
+# Roles that steer every agency's walls (the command center); others push to their own only.
+WALL_ALL_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN})
 
 # Camera permissions a sharing level carries; each level includes the ones before it.
 SHARE_LEVELS: dict[str, frozenset[Permission]] = {
