@@ -124,9 +124,7 @@ def seed_registry(services: Services, world: World) -> None:
             world.cameras[key] = cam.id
 
 
-def build_world(
-    db_url: str, state: dict[str, Any] | None = None, **auth: Any
-) -> Iterator[World]:
+def build_world(db_url: str, state: dict[str, Any] | None = None, **auth: Any) -> Iterator[World]:
     engine = create_engine(db_url)
     try:
         upgrade(engine)
