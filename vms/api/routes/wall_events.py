@@ -31,6 +31,7 @@ from vms.services import Services
 router = APIRouter(prefix="/api/v1/walls", tags=["walls"])
 
 KEEPALIVE_S = 15.0
+POLL_S = 1.0  # how soon a closed page is noticed (nothing is written to it otherwise)
 
 
 def _state(services: Services, principal: Principal, wall_id: int) -> dict[str, object]:
@@ -76,18 +77,23 @@ async def wall_events(
             yield "retry: 1000\n\n"
             if last_id != str(first["seq"]):
                 yield _frame(first)
+            quiet = 0.0
             while not await request.is_disconnected():
-                event = await sub.get(KEEPALIVE_S)
+                event = await sub.get(POLL_S)
                 if event is None:
                     if sub.closed:
                         return
-                    yield ": keepalive\n\n"
+                    quiet += POLL_S
+                    if quiet >= KEEPALIVE_S:
+                        quiet = 0.0
+                        yield ": keepalive\n\n"
                     continue
                 if event.data.get("wall_id") != wall_id:
                     continue
                 state = await _load(services, principal, wall_id)
                 if state["seq"] != sent:
                     sent = state["seq"]
+                    quiet = 0.0
                     yield _frame(state)
         except NotFound:
             return
