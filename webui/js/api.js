@@ -98,3 +98,21 @@ export async function whoAmI() {
 export function signIn(username, password) {
   return request("POST", "/auth/login", { username, password });
 }
+
+export function listWalls() {
+  return request("GET", "/walls");
+}
+
+/** Push `body` ({layout|alarm, locked, expires_in_s}) to walls: {walls: [ids] | "all"}. */
+export function pushWalls(body) {
+  return request("POST", "/walls/push", body);
+}
+
+export function wallAct(id, act, body) {
+  return request("POST", `/walls/${encodeURIComponent(id)}/${act}`, body);
+}
+
+/** The wall's server-sent event stream (EventSource reconnects and sends Last-Event-ID). */
+export function wallEventsUrl(id) {
+  return `${BASE}/walls/${encodeURIComponent(id)}/events`;
+}

@@ -9,6 +9,7 @@ import { LayoutsDialog } from "./layouts.js";
 import { MapView } from "./map.js";
 import { TourDialog } from "./tours.js";
 import { Wall } from "./wall.js";
+import { PushPanel, WallLink } from "./wallpush.js";
 import { addHeaderLinks, startDutyHeartbeat } from "./session.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -72,10 +73,14 @@ async function main() {
   await signedIn(me);
   const params = new URLSearchParams(window.location.search);
   const tourDialogRef = {};
+  const linkRef = {};
   const wall = new Wall($("#wall"), {
     onTour: (tile) => tourDialogRef.dialog.open(tile),
     onChange: (w) => {
-      localStorage.setItem(LAST_WALL, JSON.stringify(w.toLayout()));
+      // a pushed layout is the command center's, not the operator's own: do not keep it
+      if (!(linkRef.link && linkRef.link.pushed)) {
+        localStorage.setItem(LAST_WALL, JSON.stringify(w.toLayout()));
+      }
       $("#grid-select").value = w.grid;
     },
   });
@@ -99,6 +104,11 @@ async function main() {
     nameOf: cameraName,
   });
   const layouts = new LayoutsDialog($("#layouts-dialog"), wall);
+  const pushPanel = new PushPanel($("#push-dialog"), () => wall.toLayout());
+  pushPanel.pushable().then((walls) => {
+    $("#btn-push").hidden = walls.length === 0;
+  });
+  $("#btn-push").addEventListener("click", () => pushPanel.open());
 
   const gridSelect = $("#grid-select");
   for (const g of GRID_NAMES) {
@@ -174,6 +184,30 @@ async function main() {
     await wall.load(saved);
   } else {
     wall.setGrid("9");
+  }
+  // opened as a registered wall (/?wall=ID): the command center may push to it
+  const wallId = params.get("wall");
+  if (wallId) {
+    const link = new WallLink(
+      wall,
+      wallId,
+      {
+        banner: $("#push-banner"),
+        text: $("#push-text"),
+        back: $("#push-return"),
+        unlock: $("#push-unlock"),
+      },
+      {
+        own: () => wall.toLayout(),
+        restore: (layout) => wall.load(layout),
+        changed: () => {
+          gridSelect.disabled = wall.frozen;
+          $("#btn-layouts").disabled = wall.frozen;
+        },
+      },
+    );
+    linkRef.link = link;
+    link.start();
   }
   await listing;
   await wall.fillDetails();
