@@ -14,7 +14,6 @@ import httpx
 
 from tests.conftest import free_port
 
-
 Banner = tuple[dict[str, str], list[str], dict[str, str]]
 
 
