@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from vms.access import WallAction, as_utc, decide, decide_wall
@@ -28,6 +29,22 @@ from vms.events import EventBus
 TOPIC = "wall.state"
 ALARM_GRIDS = ("1", "4", "9", "16", "25")
 ALARM_SIZES = {"1": 1, "4": 4, "9": 9, "16": 16, "25": 25}
+
+
+def lock(session: Session, ids: Iterable[int]) -> dict[int, Wall]:
+    """Load walls for a change, row-locked until the unit of work ends and in id order, so two
+    pushes to overlapping walls neither lose a change nor deadlock. Callers change the walls
+    and flush before appending audit records, so the audit chain's lock is always taken last.
+    """
+    wanted = sorted(set(ids))
+    stmt = select(Wall).where(Wall.id.in_(wanted)).order_by(Wall.id)
+    if session.get_bind().dialect.name == "sqlite":
+        # a write statement takes SQLite's one write lock first (no row locks there)
+        session.execute(update(Wall).where(Wall.id.in_(wanted)).values(seq=Wall.seq))
+    else:
+        stmt = stmt.with_for_update()
+    rows = session.scalars(stmt.execution_options(populate_existing=True))
+    return {w.id: w for w in rows}
 
 
 def active(wall: Wall, now: datetime) -> bool:
@@ -106,9 +123,10 @@ def push(
     what: Push,
     now: datetime,
 ) -> list[Wall]:
-    """Put `what` on every wall (the caller has checked it may), one audit record each."""
-    done = []
-    for wall in walls:
+    """Put `what` on every wall (locked by `lock`, and the caller has checked it may), one
+    audit record each."""
+    done = sorted(walls, key=lambda w: w.id)
+    for wall in done:
         wall.content = what.content
         wall.locked = what.locked
         wall.expires_at = what.expires_at
@@ -117,6 +135,8 @@ def push(
         wall.pushed_by_agency_id = principal.agency_id
         wall.pushed_at = now
         wall.seq = (wall.seq or 0) + 1
+    session.flush()
+    for wall in done:
         detail = _detail(
             wall,
             kind=what.content["kind"],
@@ -125,7 +145,6 @@ def push(
             cameras=content_cameras(what.content),
         )
         trail.append_in(session, AuditEntry.by(principal, "wall.push", detail=detail), now)
-        done.append(wall)
     return done
 
 
@@ -138,6 +157,7 @@ def acknowledge(
     if wall.acked_seq == seq:
         return wall
     wall.acked_seq = seq
+    session.flush()
     entry = AuditEntry.by(principal, "wall.apply", detail=_detail(wall, pushed_by=wall.pushed_by))
     trail.append_in(session, entry)
     return wall
@@ -161,6 +181,7 @@ def clear(
     else:
         wall.locked = False
     wall.seq = (wall.seq or 0) + 1
+    session.flush()
     trail.append_in(session, AuditEntry.by(principal, action, detail=_detail(wall, **was)), now)
     return wall
 

@@ -3,6 +3,7 @@ operator may do with a push (locked or not), what is refused and why, and the au
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -190,3 +191,31 @@ def test_push_to_group_all_and_list(world: World) -> None:
     r = boss.post("/api/v1/walls/push", json={"group": "nowhere", **alarm})
     assert r.status_code == 404
     assert _actions(world).count("wall.push") == 3
+
+
+def test_concurrent_pushes_lose_no_change_and_do_not_deadlock(world: World) -> None:
+    walls = _walls(world)
+    a, b = walls["muni"], walls["police"]
+    cam = world.cameras["muni1"]
+    boss = world.client_as("supervisor", "cc")
+    calls = [("/api/v1/walls/push", {"walls": [a, b]}), ("/api/v1/walls/push", {"walls": [b, a]})]
+    calls += [(f"/api/v1/walls/{b}/push", {}), (f"/api/v1/walls/{a}/push", {})]
+    jobs = calls * 3
+
+    def send(job: tuple[str, dict[str, Any]]) -> int:
+        path, extra = job
+        return boss.post(path, json={**_layout(cam), **extra}).status_code
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        codes = list(pool.map(send, jobs))
+    assert codes == [200] * len(jobs)
+    want = len(jobs) * 3 // 4  # each wall is in three of every four calls
+    assert boss.get(f"/api/v1/walls/{a}").json()["seq"] == want
+    assert boss.get(f"/api/v1/walls/{b}").json()["seq"] == want
+    with world.services.db.session() as session:
+        details = session.scalars(
+            select(AuditRecord.detail).where(AuditRecord.action == "wall.push")
+        ).all()
+    for wall in (a, b):
+        seqs = sorted(d["seq"] for d in details if d["wall_id"] == wall)
+        assert seqs == list(range(1, want + 1))

@@ -157,8 +157,20 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _wall(session: SessionDep, principal: Principal, wall_id: int, action: WallAction) -> Wall:
-    wall = session.get(Wall, wall_id)
+def _wall(
+    session: SessionDep,
+    principal: Principal,
+    wall_id: int,
+    action: WallAction,
+    *,
+    for_change: bool = True,
+) -> Wall:
+    """The wall, allowed or raised; row-locked for the rest of the unit of work if it is to
+    change (see `vms.walls.lock`)."""
+    if for_change:
+        wall = domain.lock(session, [wall_id]).get(wall_id)
+    else:
+        wall = session.get(Wall, wall_id)
     message = f"no wall {wall_id}"
     if wall is None:
         raise NotFound(message)
@@ -255,7 +267,7 @@ def push_many(
             raise NotFound("no wall you may push to matches")
     else:
         assert isinstance(body.walls, list)
-        found = {w.id: w for w in session.scalars(select(Wall).where(Wall.id.in_(body.walls)))}
+        found = domain.lock(session, body.walls)
         unseen = [
             i
             for i in body.walls
@@ -274,7 +286,8 @@ def push_many(
 @router.get("/{wall_id}", response_model=WallOut)
 def get_wall(wall_id: int, session: SessionDep, principal: CurrentPrincipal) -> WallOut:
     """What the wall shows now, who pushed it, whether it is locked and until when."""
-    return _out(session, principal, _wall(session, principal, wall_id, WallAction.VIEW))
+    wall = _wall(session, principal, wall_id, WallAction.VIEW, for_change=False)
+    return _out(session, principal, wall)
 
 
 @router.post("/{wall_id}/push", response_model=WallOut)
