@@ -1,7 +1,7 @@
 """Walls steered from the command center, in headless Chromium: a page opened as a registered
 wall (/?wall=ID, signed in as the wall agency's operator) changes its tiles within a second of a
 push; a locked push cannot be left by the local operator; once unlocked, they return to their
-own layout."""
+own layout; and the push panel pushes the layout on a supervisor's screen."""
 
 from __future__ import annotations
 
@@ -127,3 +127,21 @@ def test_locked_push_cannot_be_left_until_unlocked(
     operator_page.click("#push-return")
     operator_page.wait_for_selector(tile_video(a), state="attached", timeout=2000)
     assert operator_page.locator("body").get_attribute("data-wall-mode") == "local"
+
+
+def test_push_panel_pushes_the_layout_on_screen(
+    page: Page, operator_page: Page, wall_site: WallSite, wall_id: int
+) -> None:
+    a, b, c = (int(cam["id"]) for cam in wall_site.cameras)
+    _open_as_wall(operator_page, wall_site, wall_id, a)
+    # the site's administrator (who may push to every wall) arranges a wall and pushes it
+    open_wall(page, wall_site.base_url, f"?grid=4&cameras={c},{b}")
+    page.wait_for_selector("#btn-push:not([hidden])", timeout=5000)
+    page.click("#btn-push")
+    page.check(f'#push-walls input[value="{wall_id}"]')
+    page.check("#push-locked")
+    page.click("#push-send")
+    page.wait_for_selector("#push-message:has-text('1')", timeout=5000)
+    operator_page.wait_for_selector(tile_video(c), state="attached", timeout=1000)
+    assert operator_page.locator("body").get_attribute("data-wall-locked") == "true"
+    assert operator_page.locator(tile_video(a)).count() == 0
