@@ -234,8 +234,7 @@ def create_wall(
     agency_id = body.agency_id if body.agency_id is not None else principal.agency_id
     if session.get(Agency, agency_id) is None:
         raise InvalidInput(f"no agency {agency_id}")
-    wall = Wall(name=body.name, agency_id=agency_id, group=body.group, locked=False, seq=0)
-    wall.acked_seq = 0
+    wall = Wall(name=body.name, agency_id=agency_id, group=body.group)
     if not decide_wall(principal, WallAction.PUSH, wall):
         raise Forbidden("only a supervisor or the agency's administrator registers its walls")
     session.add(wall)
