@@ -50,6 +50,10 @@ class EventReader:
                         if line.startswith("data: "):
                             self.events.put(json.loads(line[6:]))
 
+    def alive(self) -> bool:
+        """Whether the server still keeps the stream open."""
+        return self._thread.is_alive()
+
     def next(self, timeout: float) -> dict[str, Any]:
         return self.events.get(timeout=timeout)
 
@@ -122,6 +126,40 @@ def test_stream_refuses_another_agencys_wall(sqlite_world: World) -> None:
     other = sqlite_world.client_as("operator", "police")
     r = other.get(f"/api/v1/walls/{wall}/events")
     assert r.status_code == 404 and r.json()["detail"] == f"no wall {wall}"
+
+
+def test_access_changes_reach_a_running_stream(sqlite_world: World) -> None:
+    """A grant revoked re-sends the state with the tile no longer permitted (same id); the
+    viewer disabled ends the stream."""
+    world = sqlite_world
+    admin = world.client_as("system_admin", "cc")
+    body = {"name": "police desk", "agency_id": world.agencies["police"]}
+    wall = admin.post("/api/v1/walls", json=body).json()["id"]
+    muni_admin = world.client_as("agency_admin", "muni")
+    grant = {
+        "owner_agency_id": world.agencies["muni"],
+        "grantee_agency_id": world.agencies["police"],
+    }
+    r = muni_admin.post("/api/v1/grants", json={**grant, "level": "live"})
+    assert r.status_code == 201, r.text
+    _push(world.client_as("supervisor", "cc"), wall, world.cameras["muni1"])
+    reader = EventReader(world.client_as("operator", "police"), f"/api/v1/walls/{wall}/events")
+    try:
+        first = reader.next(timeout=5)
+        assert first["content"]["tiles"][0]["permitted"] is True
+        assert muni_admin.delete(f"/api/v1/grants/{r.json()['id']}").status_code == 204
+        again = reader.next(timeout=2)
+        assert again["seq"] == first["seq"]
+        assert again["content"]["tiles"][0] == {"camera_id": None, "tour": None, "permitted": False}
+        users = admin.get("/api/v1/users").json()
+        op = next(u for u in users if u["username"] == world.user("operator", "police"))
+        assert admin.delete(f"/api/v1/users/{op['id']}").status_code == 204
+        deadline = time.monotonic() + 3
+        while reader.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not reader.alive(), "the disabled viewer's stream did not end"
+    finally:
+        reader.close()
 
 
 @pytest.fixture

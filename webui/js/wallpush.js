@@ -18,6 +18,7 @@ export class WallLink {
     this.state = null;
     this.own = null; // the local layout to return to while a push is showing
     this.applied = -1;
+    this.appliedContent = null;
     this.expiryTimer = null;
     els.back.addEventListener("click", () => this.act("return"));
     els.unlock.addEventListener("click", () => this.act("unlock"));
@@ -35,8 +36,13 @@ export class WallLink {
   }
 
   async apply(state) {
-    if (state.seq <= this.applied) return;
+    // a state is new when its change counter is, or when access changed what this wall may
+    // see of the same change (the server then sends the same id again with other tiles)
+    const content = JSON.stringify(state.content);
+    if (state.seq < this.applied) return;
+    if (state.seq === this.applied && content === this.appliedContent) return;
     this.applied = state.seq;
+    this.appliedContent = content;
     const was = this.pushed;
     this.state = state;
     clearTimeout(this.expiryTimer);

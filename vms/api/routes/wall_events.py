@@ -7,6 +7,9 @@ session cookie. Each event is the wall's whole state as the viewer may see it (`
 wall's change counter `seq`), so a reconnect is a state fetch: on connect the current state is
 sent unless `Last-Event-ID` says the page already has it. Changes arrive on the event bus
 (`wall.state`; in-process or Redis, so a push handled by another process reaches this one).
+When access changes (`access.changed`: a grant revoked, the viewer signed out or disabled) the
+viewer is re-resolved: a stream whose credential no longer holds ends, and otherwise the state
+is sent again if what the viewer may see of it changed (same `id`, other tiles).
 """
 
 from __future__ import annotations
@@ -27,11 +30,17 @@ from vms.auth.principal import Principal
 from vms.db.models.walls import Wall
 from vms.errors import NotFound
 from vms.services import Services
+from vms.view_access import TOPIC as ACCESS_TOPIC
 
 router = APIRouter(prefix="/api/v1/walls", tags=["walls"])
 
 KEEPALIVE_S = 15.0
 POLL_S = 1.0  # how soon a closed page is noticed (nothing is written to it otherwise)
+
+
+def _refresh(services: Services, principal: Principal) -> Principal | None:
+    with services.db.session() as session:
+        return services.identity.auth.refresh(session, principal)
 
 
 def _state(services: Services, principal: Principal, wall_id: int) -> dict[str, object]:
@@ -63,7 +72,7 @@ async def wall_events(
     wall_id: int, request: Request, services: ServicesDep, principal: BriefPrincipal
 ) -> StreamingResponse:
     """Server-sent events: `event: state`, `id:` the wall's `seq`, data as `GET /walls/{id}`."""
-    sub = services.events.subscribe(domain.TOPIC, maxsize=100)
+    sub = services.events.subscribe(domain.TOPIC, ACCESS_TOPIC, maxsize=100)
     try:
         first = await _load(services, principal, wall_id)  # 404 before the stream starts
     except BaseException:
@@ -72,7 +81,8 @@ async def wall_events(
     last_id = request.headers.get("last-event-id")
 
     async def stream() -> AsyncIterator[str]:
-        sent = first["seq"]
+        viewer: Principal = principal
+        sent = first
         try:
             yield "retry: 1000\n\n"
             if last_id != str(first["seq"]):
@@ -88,11 +98,17 @@ async def wall_events(
                         quiet = 0.0
                         yield ": keepalive\n\n"
                     continue
-                if event.data.get("wall_id") != wall_id:
+                if event.topic == ACCESS_TOPIC:
+                    async with services.db.slot():
+                        fresh = await run_in_threadpool(_refresh, services, principal)
+                    if fresh is None:
+                        return  # signed out, revoked or disabled: the stream ends
+                    viewer = fresh
+                elif event.data.get("wall_id") != wall_id:
                     continue
-                state = await _load(services, principal, wall_id)
-                if state["seq"] != sent:
-                    sent = state["seq"]
+                state = await _load(services, viewer, wall_id)
+                if state != sent:
+                    sent = state
                     quiet = 0.0
                     yield _frame(state)
         except NotFound:
