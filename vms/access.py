@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from enum import StrEnum
 from typing import Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from vms.auth.roles import (
     PTZ_COMMAND_CENTER_ROLES,
     PTZ_SUPERVISOR_ROLES,
     SHARE_LEVELS,
+    WALL_ALL_ROLES,
     Permission,
 )
 from vms.db.engine import Database
@@ -323,3 +325,71 @@ def require_ptz(
     if not can_see(principal, camera, ctx.now):
         raise NotFound(not_found)
     raise Forbidden(f"not allowed to steer camera {camera.id} ({decision.reason})")
+class WallAction(StrEnum):
+    """What one may do to a wall."""
+
+    VIEW = "view"  # see it, open it as a wall, acknowledge a push
+    PUSH = "push"  # push a layout or alarm view (and register the wall)
+    RETURN = "return"  # the local operator goes back to their own layout
+    UNLOCK = "unlock"  # lift a locked push
+
+
+class WallRef(Protocol):
+    """What a wall decision needs to know about a wall."""
+
+    @property
+    def agency_id(self) -> int: ...
+
+    @property
+    def pushed_by_user_id(self) -> int | None: ...
+
+
+def decide_wall(
+    principal: Principal, action: WallAction, wall: WallRef, *, locked: bool = False
+) -> Decision:
+    """May `principal` do `action` to `wall`? `locked`: the wall shows a locked push now.
+
+    Command-center roles push to every wall, agency administrators to their own agency's; the
+    wall's own agency may view it and return from an unlocked push; a locked push is lifted
+    only by its pusher or by someone who may push to the wall."""
+    steers = principal.can(Permission.PUSH_WALLS) and (
+        principal.role in WALL_ALL_ROLES or wall.agency_id == principal.agency_id
+    )
+    own = wall.agency_id == principal.agency_id
+    if action is WallAction.PUSH:
+        if steers:
+            return Decision(True, "may steer this wall")
+        return Decision(False, f"role {principal.role} may not push to this wall")
+    if action is WallAction.VIEW:
+        if steers or own:
+            return Decision(True, "own agency" if own else "may steer this wall")
+        return Decision(False, "another agency's wall")
+    pusher = wall.pushed_by_user_id is not None and wall.pushed_by_user_id == principal.user_id
+    if action is WallAction.UNLOCK:
+        if steers or pusher:
+            return Decision(True, "pusher" if pusher else "may steer this wall")
+        return Decision(False, "only the pusher or a supervisor may unlock this wall")
+    if steers or pusher:
+        return Decision(True, "may steer this wall")
+    if not own:
+        return Decision(False, "another agency's wall")
+    if locked:
+        return Decision(False, "the push on this wall is locked")
+    return Decision(True, "own agency, push not locked")
+
+
+def require_wall(
+    principal: Principal,
+    action: WallAction,
+    wall: WallRef,
+    *,
+    locked: bool = False,
+    not_found: str,
+) -> Decision:
+    """Allow or raise: a wall the caller may not even view looks missing (NotFound)."""
+    decision = decide_wall(principal, action, wall, locked=locked)
+    if decision:
+        return decision
+    if not decide_wall(principal, WallAction.VIEW, wall):
+        raise NotFound(not_found)
+    raise Forbidden(f"not allowed: {action} ({decision.reason})")

@@ -20,6 +20,8 @@ from vms.api.routes import ops as ops_routes
 from vms.api.routes import ptz as ptz_routes
 from vms.api.routes import status as status_routes
 from vms.api.routes import users as users_routes
+from vms.api.routes import wall_events as wall_events_routes
+from vms.api.routes import walls as walls_routes
 from vms.api.routes import whep as whep_routes
 from vms.api.routes.webui import mount_webui
 from vms.config import Settings
@@ -69,5 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(whep_routes.router)
     app.include_router(ptz_routes.router)
     app.include_router(ptz_routes.events_router)
+    app.include_router(walls_routes.router)
+    app.include_router(wall_events_routes.router)
     mount_webui(app)
     return app

@@ -14,11 +14,14 @@ import httpx
 
 from tests.conftest import free_port
 
+Banner = tuple[dict[str, str], list[str], dict[str, str]]
 
-def _read_banner(proc: subprocess.Popen[str], deadline: float) -> tuple[dict[str, str], list[str]]:
+
+def _read_banner(proc: subprocess.Popen[str], deadline: float) -> Banner:
     assert proc.stdout is not None
     passwords: dict[str, str] = {}
     wall: list[str] = []
+    walls: dict[str, str] = {}
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
@@ -26,11 +29,14 @@ def _read_banner(proc: subprocess.Popen[str], deadline: float) -> tuple[dict[str
         url = re.search(r"\?grid=16&cameras=([\d,]+)", line)
         if url:
             wall = url.group(1).split(",")
+        named = re.search(r"wall '(.+)': \S+\?wall=(\d+)", line)
+        if named:
+            walls[named.group(1)] = named.group(2)
         m = re.match(r"^\s{4}(\S+)\s+(\S+)\s+(\w+)\s+(PKT-\S+)\s*$", line)
         if m:
             passwords[m.group(1)] = m.group(2)
         elif passwords and line.startswith("===="):
-            return passwords, wall
+            return passwords, wall, walls
     raise AssertionError("no account banner from the demo")
 
 
@@ -60,7 +66,8 @@ def test_demo_serves_the_sample_inventory_with_cameras_online(tmp_path: Path) ->
     )
     children: list[int] = []
     try:
-        passwords, wall = _read_banner(proc, time.monotonic() + 240)
+        passwords, wall, walls = _read_banner(proc, time.monotonic() + 240)
+        assert set(walls) == {"CCOC main wall", "Patong desk"}
         assert {"admin", "ccoc.operator", "patong.desk1"} <= passwords.keys()
         assert len(wall) == 16
         base = f"http://127.0.0.1:{port}"
@@ -96,6 +103,9 @@ def test_demo_serves_the_sample_inventory_with_cameras_online(tmp_path: Path) ->
             )
             headers = {"Authorization": f"Bearer {tok.json()['access_token']}"}
             seen = client.get("/api/v1/cameras?limit=100", headers=headers).json()["items"]
+            mine = client.get("/api/v1/walls", headers=headers).json()["items"]
+        # the desk officer's station has its own wall; the command center's is not theirs
+        assert [(w["name"], str(w["id"])) for w in mine] == [("Patong desk", walls["Patong desk"])]
         # their own station's cameras and what Patong municipality shares with it, nothing else
         assert {c["agency_code"] for c in seen} == {"PKT-POL-PATONG", "PKT-MUNI-PATONG"}
         # stopped as a service manager stops it (SIGTERM), the demo leaves no process behind:

@@ -35,10 +35,11 @@ from vms.auth.users import AGENCY_ASSIGNABLE
 from vms.db.models.identity import CoverageRequirement, Grant, User
 from vms.db.models.layouts import Layout
 from vms.db.models.registry import Agency, AgencyKey, Camera, CameraCredential, CameraTag
+from vms.db.models.walls import Wall
 from vms.ptz.driver import PtzDriver
 
 TABLES = (Agency, AgencyKey, User, Camera, CameraCredential, CameraTag, Grant, Layout,
-          CoverageRequirement)  # fmt: skip
+          CoverageRequirement, Wall)  # fmt: skip
 SKIPPED_COLUMNS = {"created_at", "updated_at", "search_text", "password_hash"}
 REFUSED = {403, 404, 409, 422}
 # Routes about the caller's own credentials, walked by the sign-in tests (tests/auth/).
@@ -46,6 +47,9 @@ SELF_PREFIX = "/api/v1/auth/"
 # Fields that only make sense in pairs: walked with their partner set alongside.
 PARTNERS = {"username": "password", "password": "username",
             "hours_start": "hours_end", "hours_end": "hours_start"}  # fmt: skip
+# Fields that exclude another: walked with that one left out of the body.
+EXCLUDES = {"alarm": "layout", "group": "walls"}
+WALL_GROUP = "walk-walls"
 # Models of which an agency administrator may change nothing (docs/registry.md).
 SYSADMIN_ONLY = {"AgencyCreate", "AgencyUpdate"}
 _serial = itertools.count(1)
@@ -110,6 +114,7 @@ class Walk:
         b_admin = world.client_as("agency_admin", "police")
         self.layout_a = self._layout(self.admin)
         self.layout_b = self._layout(b_admin)
+        self.wall_a, self.wall_b = (self._wall(sysadmin, ag[k]) for k in ("muni", "police"))
         self.visible_before = self.foreign_visible()
         self.sysadmin = sysadmin
         self.components: dict[str, Any] = world.server.app.openapi()["components"]["schemas"]
@@ -120,6 +125,20 @@ class Walk:
         assert r.status_code == 201, r.text
         layout_id: int = r.json()["id"]
         return layout_id
+
+    @staticmethod
+    def _wall(client: httpx.Client, agency_id: int) -> int:
+        body = {"name": f"walk wall {next(_serial)}", "agency_id": agency_id, "group": WALL_GROUP}
+        r = client.post("/api/v1/walls", json=body)
+        assert r.status_code == 201, r.text
+        wall_id: int = r.json()["id"]
+        return wall_id
+
+    def wall_seq(self) -> int:
+        with self.world.services.db.session() as session:
+            wall = session.get(Wall, self.wall_a)
+            assert wall is not None
+            return wall.seq
 
     def foreign_visible(self) -> set[str]:
         """Cameras of other agencies that A's administrator can list."""
@@ -133,6 +152,7 @@ class Walk:
         cam = {"code": f"WALK-{n}", "name_en": f"Walk {n}", "agency_id": self.a,
                "main_url": "rtsp://127.0.0.1:1/walk"}  # fmt: skip
         layout = {"name": f"walk {n}", "grid": "4"}
+        push = {"layout": {"grid": "4", "tiles": [{"camera_id": str(self.cams_a[0])}]}}
         table: dict[tuple[str, str], Target] = {
             ("PATCH", "/api/v1/agencies/{agency_id}"): Target(
                 f"/api/v1/agencies/{self.a}", f"/api/v1/agencies/{self.b}", {}
@@ -161,6 +181,17 @@ class Walk:
                 f"/api/v1/layouts/{self.layout_a}", f"/api/v1/layouts/{self.layout_b}", layout
             ),
             ("POST", "/api/v1/layouts"): Target("/api/v1/layouts", None, layout),
+            ("POST", "/api/v1/walls"): Target("/api/v1/walls", None, {"name": f"walk wall {n}"}),
+            ("POST", "/api/v1/walls/{wall_id}/push"): Target(
+                f"/api/v1/walls/{self.wall_a}/push", f"/api/v1/walls/{self.wall_b}/push", push
+            ),
+            ("POST", "/api/v1/walls/push"): Target(
+                "/api/v1/walls/push", None, {"walls": [self.wall_a], **push}
+            ),
+            ("POST", "/api/v1/walls/{wall_id}/ack"): Target(
+                f"/api/v1/walls/{self.wall_a}/ack", f"/api/v1/walls/{self.wall_b}/ack",
+                {"seq": self.wall_seq()},
+            ),
             ("PUT", "/api/v1/coverage/requirements/{agency_id}"): Target(
                 f"/api/v1/coverage/requirements/{self.a}",
                 f"/api/v1/coverage/requirements/{self.b}",
@@ -191,7 +222,9 @@ class Walk:
             s = self.components[s["$ref"].rsplit("/", 1)[1]]
         n = next(_serial)
         out: list[tuple[Any, bool]] = []
-        if "enum" in s:
+        if field in ("layout", "alarm", "walls", "group", "seq"):
+            out += self._wall_values(field)
+        elif "enum" in s:
             for v in s["enum"]:
                 out.append((v, field == "role" and v not in AGENCY_ASSIGNABLE))
         elif field.endswith("agency_id"):
@@ -218,6 +251,19 @@ class Walk:
         elif nullable:
             out.append((None, True))  # every agency's cameras: the system administrator's
         return out
+
+    def _wall_values(self, field: str) -> list[tuple[Any, bool]]:
+        """A wall push's own/other objects: A's camera or B's, A's wall or B's, the group."""
+        if field == "seq":
+            return [(self.wall_seq(), False)]
+        if field == "group":
+            return [(WALL_GROUP, False)]  # B's wall is in it too: A's push must skip it
+        if field == "walls":
+            return [([self.wall_a], False), ("all", False), ([self.wall_b], True)]
+        a, b = str(self.cams_a[0]), str(self.cam_b)
+        if field == "layout":
+            return [({"grid": "1", "tiles": [{"camera_id": c}]}, c == b) for c in (a, b)]
+        return [({"title": "walk", "camera_ids": [c]}, c == b) for c in (a, b)]
 
     def _strings(
         self, agency: bool, field: str, s: dict[str, Any], n: int
@@ -293,6 +339,8 @@ def _check_invariants(walk: Walk, before: dict, after: dict, where: str) -> list
         elif table == "layouts":
             if row["owner"] != walk.admin_name:
                 bad.append(f"{where}: layout {pk} of {row['owner']} changed")
+        elif table == "walls" and row["agency_id"] != walk.a:
+            bad.append(f"{where}: wall {pk} of agency {row['agency_id']} changed")
         elif table == "coverage_requirements" and row["agency_id"] != walk.a:
             bad.append(f"{where}: requirement of agency {row['agency_id']} changed")
     return bad
@@ -340,6 +388,8 @@ def test_every_mutable_attribute_for_an_agency_administrator(sqlite_world: World
                     partner = PARTNERS.get(field)
                     if partner and partner in schema.get("properties", {}) and value is not None:
                         body.setdefault(partner, "18:00" if field.startswith("hours") else "x-pw")
+                    if field in EXCLUDES:
+                        body.pop(EXCLUDES[field], None)
                     before = _rows(sqlite_world)
                     r = _send(walk.admin, method, where_path, body)
                     after = _rows(sqlite_world)

@@ -24,6 +24,7 @@ class Permission(StrEnum):
     VIEW_COVERAGE = "view_coverage"
     KEEP_WATCH = "keep_watch"
     VIEW_METRICS = "view_metrics"  # /metrics: the system administrator only (or its token)
+    PUSH_WALLS = "push_walls"
 
 
 class Role(StrEnum):
@@ -57,6 +58,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MANAGE_SHARING,
             P.VIEW_AUDIT,
             P.VIEW_COVERAGE,
+            P.PUSH_WALLS,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -67,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.EXPORT,
             P.VIEW_AUDIT,
             P.VIEW_COVERAGE,
+            P.PUSH_WALLS,
         }
     ),
     Role.GOVERNOR: frozenset(
@@ -79,6 +82,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 GLOBAL_ROLES: frozenset[Role] = frozenset({Role.SYSTEM_ADMIN})
 # Roles whose audit view covers every agency (the command-center supervisor: "everything").
 AUDIT_ALL_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN})
+# Roles that steer every agency's walls (the command center); others push to their own only.
+WALL_ALL_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN})
 
 # Camera permissions a sharing level carries; each level includes the ones before it.
 SHARE_LEVELS: dict[str, frozenset[Permission]] = {

@@ -31,6 +31,7 @@ from vms.db.engine import Database
 from vms.db.migrate import upgrade
 from vms.db.models.identity import Grant
 from vms.db.models.registry import Agency, Camera
+from vms.db.models.walls import Wall
 from vms.errors import ConfigError, VmsError
 from vms.registry.importer import import_cameras
 
@@ -63,6 +64,11 @@ DEMO_GRANTS = (
     ("PKT-MUNI-PATONG", "PKT-POL-PATONG", "demo: Patong municipality shares its cameras live"),
 )
 PROVINCIAL_CENTER = "PKT-CCOC"
+# Registered displays the command center can push to: (name, owning agency, push group).
+DEMO_WALLS = (
+    ("CCOC main wall", "PKT-CCOC", "ccoc"),
+    ("Patong desk", "PKT-POL-PATONG", "patong"),
+)
 EXTRA_AGENCIES = (
     ("PKT-CCOC", "command_center", "ศูนย์สั่งการ CCTV จังหวัดภูเก็ต", "Phuket CCTV Command Center"),
     ("PKT-GOV", "governor_office", "สำนักงานผู้ว่าราชการจังหวัดภูเก็ต", "Phuket Governor's Office"),
@@ -104,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
     sim = start_simulator(cameras, args)
     try:
         passwords = create_accounts(settings)
-        print_banner(settings, cameras, wall, passwords)
+        walls = create_walls(settings)
+        print_banner(settings, cameras, wall, passwords, walls)
         serve.serve(settings)
     finally:
         stop_simulator(sim)
@@ -242,8 +249,29 @@ def stop_simulator(proc: subprocess.Popen[str]) -> None:
             proc.kill()
 
 
+def create_walls(settings: Settings) -> dict[str, int]:
+    """The demo's registered walls, by name -> id."""
+    db = Database(settings.database.url)
+    try:
+        with db.session() as session:
+            agencies = {a.code: a.id for a in session.scalars(select(Agency))}
+            walls = [
+                Wall(name=name, agency_id=agencies[code], group=group)
+                for name, code, group in DEMO_WALLS
+            ]
+            session.add_all(walls)
+            session.flush()
+            return {w.name: w.id for w in walls}
+    finally:
+        db.dispose()
+
+
 def print_banner(
-    settings: Settings, cameras: int, wall: list[int], passwords: dict[str, str]
+    settings: Settings,
+    cameras: int,
+    wall: list[int],
+    passwords: dict[str, str],
+    walls: dict[str, int] | None = None,
 ) -> None:
     base = f"http://{settings.server.host}:{settings.server.port}/"
     url = f"{base}?grid=16&cameras={','.join(map(str, wall))}"
@@ -254,6 +282,11 @@ def print_banner(
         f"  {cameras} simulated cameras. Open a 16-camera wall at",
         f"    {url}",
         f"  (or {base} for the last wall this browser showed)",
+    ]
+    for name, wall_id in (walls or {}).items():
+        lines.append(f"  Open as the wall {name!r}: {base}?wall={wall_id}")
+    lines += [
+        "  (ccoc.supervisor pushes the layout on screen to a wall with the Push button)",
         "  Demo accounts (passwords generated for this run, shown only here):",
     ]
     for user in DEMO_USERS:

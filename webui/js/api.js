@@ -117,3 +117,21 @@ export function ptzMove(id, move) {
 export function ptzCommand(id, command) {
   return request("POST", `/cameras/${encodeURIComponent(id)}/ptz/${command}`);
 }
+
+export function listWalls() {
+  return request("GET", "/walls");
+}
+
+/** Push `body` ({layout|alarm, locked, expires_in_s}) to walls: {walls: [ids] | "all"}. */
+export function pushWalls(body) {
+  return request("POST", "/walls/push", body);
+}
+
+export function wallAct(id, act, body) {
+  return request("POST", `/walls/${encodeURIComponent(id)}/${act}`, body);
+}
+
+/** The wall's server-sent event stream (EventSource reconnects and sends Last-Event-ID). */
+export function wallEventsUrl(id) {
+  return `${BASE}/walls/${encodeURIComponent(id)}/events`;
+}

@@ -10,6 +10,7 @@ import { MapView } from "./map.js";
 import { PtzPanel } from "./ptz.js";
 import { TourDialog } from "./tours.js";
 import { Wall } from "./wall.js";
+import { PushPanel, WallLink } from "./wallpush.js";
 import { addHeaderLinks, startDutyHeartbeat } from "./session.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -74,12 +75,16 @@ async function main() {
   const params = new URLSearchParams(window.location.search);
   const tourDialogRef = {};
   const ptz = new PtzPanel();
+  const linkRef = {};
   const wall = new Wall($("#wall"), {
     onTour: (tile) => tourDialogRef.dialog.open(tile),
     onFullEnter: (tile) => ptz.attach(tile),
     onFullExit: () => ptz.detach(),
     onChange: (w) => {
-      localStorage.setItem(LAST_WALL, JSON.stringify(w.toLayout()));
+      // a pushed layout is the command center's, not the operator's own: do not keep it
+      if (!(linkRef.link && linkRef.link.pushed)) {
+        localStorage.setItem(LAST_WALL, JSON.stringify(w.toLayout()));
+      }
       $("#grid-select").value = w.grid;
     },
   });
@@ -103,6 +108,11 @@ async function main() {
     nameOf: cameraName,
   });
   const layouts = new LayoutsDialog($("#layouts-dialog"), wall);
+  const pushPanel = new PushPanel($("#push-dialog"), () => wall.toLayout());
+  pushPanel.pushable().then((walls) => {
+    $("#btn-push").hidden = walls.length === 0;
+  });
+  $("#btn-push").addEventListener("click", () => pushPanel.open());
 
   const gridSelect = $("#grid-select");
   for (const g of GRID_NAMES) {
@@ -178,6 +188,30 @@ async function main() {
     await wall.load(saved);
   } else {
     wall.setGrid("9");
+  }
+  // opened as a registered wall (/?wall=ID): the command center may push to it
+  const wallId = params.get("wall");
+  if (wallId) {
+    const link = new WallLink(
+      wall,
+      wallId,
+      {
+        banner: $("#push-banner"),
+        text: $("#push-text"),
+        back: $("#push-return"),
+        unlock: $("#push-unlock"),
+      },
+      {
+        own: () => wall.toLayout(),
+        restore: (layout) => wall.load(layout),
+        changed: () => {
+          gridSelect.disabled = wall.frozen;
+          $("#btn-layouts").disabled = wall.frozen;
+        },
+      },
+    );
+    linkRef.link = link;
+    link.start();
   }
   await listing;
   await wall.fillDetails();

@@ -74,6 +74,7 @@ export class LayoutsDialog {
 
   async load(layout) {
     this.dialog.close();
+    if (this.wall.frozen) return; // a locked push is showing
     await this.wall.load(layout);
   }
 

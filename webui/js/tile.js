@@ -132,6 +132,14 @@ export class Tile {
     this._connect();
   }
 
+  /** A pushed camera this wall's account may not watch: say so, and never ask for video. */
+  deny() {
+    this.clear();
+    this.el.classList.remove("empty");
+    this.el.dataset.permitted = "false";
+    this.reasonEl.textContent = t("push.not_permitted");
+  }
+
   /** Fuller registry details for the camera already shown (no reconnect). */
   describe(camera) {
     this.camera = camera;
@@ -139,6 +147,7 @@ export class Tile {
   }
 
   clear() {
+    delete this.el.dataset.permitted;
     this.stopTour();
     this._disconnect();
     this.camera = null;

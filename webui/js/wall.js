@@ -16,6 +16,7 @@ export class Wall {
     this.tiles = [];
     this.selected = 0;
     this.fullTile = null;
+    this.frozen = false; // a locked push is showing: the local operator cannot change tiles
   }
 
   /** Change the geometry; cameras stay on the tiles that still exist. */
@@ -29,7 +30,7 @@ export class Wall {
     while (this.tiles.length < want) {
       const tile = new Tile(this.tiles.length, {
         onSelect: (t) => this.select(t.index),
-        onDropCamera: (t, id) => this.showOn(t.index, id),
+        onDropCamera: (t, id) => !this.frozen && this.showOn(t.index, id),
         onFull: (t) => this.toggleFull(t.index),
         onTour: (t) => this.hooks.onTour && this.hooks.onTour(t),
         onChange: () => this._changed(),
@@ -92,12 +93,14 @@ export class Wall {
 
   /** Put `id` on the selected tile and advance the selection, as an operator filling a wall. */
   async place(id) {
+    if (this.frozen) return;
     const index = this.selected;
     await this.showOn(index, id);
     if (!this.fullTile) this.select((index + 1) % this.tiles.length);
   }
 
   clearTile(index) {
+    if (this.frozen) return;
     const tile = this.tiles[index];
     if (!tile) return;
     tile.clear();
@@ -168,7 +171,8 @@ export class Wall {
     const jobs = (layout.tiles || []).map(async (spec, i) => {
       const tile = this.tiles[i];
       if (!tile || !spec) return;
-      if (spec.tour && spec.tour.camera_ids && spec.tour.camera_ids.length) {
+      if (spec.permitted === false) tile.deny();
+      else if (spec.tour && spec.tour.camera_ids && spec.tour.camera_ids.length) {
         const tour = new Tour(tile, spec.tour.camera_ids, spec.tour.interval_s);
         tile.setTour(tour);
         tour.start();

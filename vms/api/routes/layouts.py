@@ -80,23 +80,13 @@ class TileIn(BaseModel):
         return None if value is None else _camera_ref(value)
 
 
-class LayoutIn(BaseModel):
-    """A layout as the wall saves it."""
+class GridIn(BaseModel):
+    """A grid and what its tiles show: the shape saved layouts and wall pushes share."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
     grid: str = Field(description="One of " + ", ".join(GRID_TILES))
-    shared: bool = Field(False, description="Visible (read-only) to everyone.")
     tiles: list[TileIn] = Field(default_factory=list, max_length=25)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("name must not be blank")
-        return value
 
     @field_validator("grid")
     @classmethod
@@ -106,10 +96,25 @@ class LayoutIn(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _fits(self) -> LayoutIn:
+    def _fits(self) -> GridIn:
         if len(self.tiles) > GRID_TILES[self.grid]:
             raise ValueError(f"grid {self.grid} has {GRID_TILES[self.grid]} tiles")
         return self
+
+
+class LayoutIn(GridIn):
+    """A layout as the wall saves it."""
+
+    name: str = Field(min_length=1, max_length=100)
+    shared: bool = Field(False, description="Visible (read-only) to everyone.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("name must not be blank")
+        return value
 
 
 class LayoutOut(BaseModel):

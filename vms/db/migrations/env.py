@@ -10,7 +10,8 @@ from sqlalchemy import Connection, create_engine
 # every model module, so Base.metadata holds every table (autogenerate and checks see them all)
 import vms.db.models.identity
 import vms.db.models.layouts
-import vms.db.models.registry  # noqa: F401
+import vms.db.models.registry
+import vms.db.models.walls  # noqa: F401
 from vms.db.base import Base
 
 config = context.config
