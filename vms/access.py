@@ -325,6 +325,8 @@ def require_ptz(
     if not can_see(principal, camera, ctx.now):
         raise NotFound(not_found)
     raise Forbidden(f"not allowed to steer camera {camera.id} ({decision.reason})")
+
+
 class WallAction(StrEnum):
     """What one may do to a wall."""
 
