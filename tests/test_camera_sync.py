@@ -30,7 +30,9 @@ async def parts(db_url: str) -> AsyncIterator[tuple[Database, InProcessEventBus,
     await asyncio.to_thread(upgrade, db.engine)
     events = InProcessEventBus()
     await events.start()
-    supervisor = IngestSupervisor(IngestConfig(), FrameBus(), HealthRegistry())
+    supervisor = IngestSupervisor(
+        IngestConfig(camera_networks=["127.0.0.0/8"]), FrameBus(), HealthRegistry()
+    )
     await supervisor.start()
     yield db, events, supervisor
     await supervisor.stop()

@@ -35,6 +35,7 @@ def server(sqlite_url: str, relay_settings: dict[str, Any]) -> Iterator[ServerTh
         None,
         database={"url": sqlite_url},
         relay=relay_settings,
+        ingest={"camera_networks": ["127.0.0.0/8"]},
         server={"trusted_origins": ["http://wall.example"]},
     )
     with ServerThread(settings) as srv:

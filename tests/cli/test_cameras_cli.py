@@ -15,6 +15,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "cameras-sample.csv"
 def env_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("VMS_CONFIG", raising=False)
     monkeypatch.setenv("VMS_DATABASE__URL", db_url)
+    monkeypatch.setenv("VMS_INGEST__CAMERA_NETWORKS", '["127.0.0.0/8"]')  # the sample's cameras
     return db_url
 
 

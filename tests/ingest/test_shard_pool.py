@@ -22,6 +22,7 @@ from ingest.supervisor import IngestSupervisor
 from tests.ingest.conftest import eventually
 
 FAST = {"connect_timeout_s": 3, "stall_timeout_s": 2, "backoff_initial_s": 0.2, "backoff_max_s": 1}
+FAST["camera_networks"] = ["127.0.0.0/8"]  # camsim on loopback
 KEYS = [StreamKey(i, "main") for i in (1, 2, 3, 4)]
 
 
