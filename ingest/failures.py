@@ -26,6 +26,10 @@ class HostNotFound(Exception):
     """The camera's host name did not resolve."""
 
 
+class Unreachable(Exception):
+    """No stream could be had from the camera's address (closed, silent or another service)."""
+
+
 class NotVideo(Exception):
     """The source opened but carries no video we can pass on."""
 
@@ -69,7 +73,7 @@ def describe_failure(exc: BaseException) -> tuple[StreamState, str]:
         return error, "refused by the URL policy: the source tried another protocol"
     if isinstance(exc, InvalidCameraUrl):
         return error, f"refused by the URL policy: {exc}"
-    if isinstance(exc, av.error.ExitError | TimeoutError | av.error.EOFError):
+    if isinstance(exc, Unreachable | av.error.ExitError | TimeoutError | av.error.EOFError):
         return offline, UNREACHABLE
     if isinstance(exc, OSError) and exc.errno in _UNREACHABLE_ERRNOS:
         return offline, UNREACHABLE

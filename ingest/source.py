@@ -23,7 +23,7 @@ import av.stream
 import av.video.stream
 
 from ingest.config import IngestConfig
-from ingest.failures import HostNotFound, NotVideo, SourceRefused
+from ingest.failures import HostNotFound, NotVideo, SourceRefused, Unreachable
 from ingest.h264 import (
     avcc_to_annexb,
     find_parameter_sets,
@@ -86,8 +86,12 @@ def open_stream(
     with av.logging.Capture(local=True) as messages:
         try:
             container = av.open(full_url, options=options, timeout=(config.connect_timeout_s, None))
-        except av.error.FFmpegError:
+        except av.error.FFmpegError as exc:
             _raise_if_refused(messages)
+            if scheme not in ("http", "https") and isinstance(exc, av.error.InvalidDataError):
+                # A port that does not speak RTSP/RTMP/SRT reads like one that is not there,
+                # so the status cannot tell an open port from a closed one.
+                raise Unreachable() from None
             raise
     try:
         if not container.streams.video:

@@ -147,6 +147,8 @@ def check_destination(
     url: str,
     networks: Sequence[Network],
     refused_ports: Iterable[tuple[Address, int]] = (),
+    *,
+    strict_names: bool = True,
 ) -> None:
     """InvalidCameraUrl unless every address the URL's host resolves to is in `networks`, not
     in NEVER, and not one of the server's own services (`refused_ports`). No connection is made;
@@ -157,7 +159,13 @@ def check_destination(
         raise InvalidCameraUrl("camera URL has no host")
     port = parts.port or _default_port(parts.scheme)
     own = {(_plain(a), p) for a, p in refused_ports}
-    for addr in resolve(host, port):
+    try:
+        addresses = resolve(host, port)
+    except HostNotResolved:
+        if strict_names:
+            raise
+        addresses = []  # not resolvable yet: ingest checks what it resolves to on every connect
+    for addr in addresses:
         if any(addr in net for net in NEVER if net.version == addr.version):
             raise InvalidCameraUrl(
                 f"camera URL host '{host}' is a link-local, metadata or broadcast address: "
@@ -186,12 +194,15 @@ def check_camera_url(
     schemes: Iterable[str],
     networks: Sequence[Network],
     refused_ports: Iterable[tuple[Address, int]] = (),
+    *,
+    strict_names: bool = True,
 ) -> str:
     """The whole policy: form (ingest/urls.py), no secret, an allowed destination. Returns
-    the trimmed URL or raises InvalidCameraUrl saying why."""
+    the trimmed URL or raises InvalidCameraUrl saying why. `strict_names=False` (saving) lets a
+    name that does not resolve yet through; connecting (`True`) never does."""
     url = validate_camera_url(url, schemes)
     check_no_secret(url)
-    check_destination(url, networks, refused_ports)
+    check_destination(url, networks, refused_ports, strict_names=strict_names)
     return url
 
 
@@ -203,6 +214,9 @@ class CameraUrlPolicy:
     networks: tuple[Network, ...]
     refused_ports: tuple[tuple[Address, int], ...] = ()
 
-    def check(self, url: str) -> str:
-        """The trimmed URL, or InvalidCameraUrl saying why it is refused."""
-        return check_camera_url(url, self.schemes, self.networks, self.refused_ports)
+    def check(self, url: str, *, connecting: bool = True) -> str:
+        """The trimmed URL, or InvalidCameraUrl saying why it is refused. On save
+        (`connecting=False`) a name that does not resolve yet passes: every connect checks."""
+        return check_camera_url(
+            url, self.schemes, self.networks, self.refused_ports, strict_names=connecting
+        )
