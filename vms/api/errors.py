@@ -8,10 +8,12 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vms.errors import VmsError
+from vms.inputs import MAX_INT
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,17 @@ def install_error_handlers(app: FastAPI) -> None:
             problems.append({"field": loc, "problem": err.get("msg", "invalid")})
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems) or "invalid request"
         return JSONResponse(error_body("invalid_input", summary, problems), 422)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, _exc: Exception) -> JSONResponse:
+        """A number or date the database cannot hold (an id of 2**63, say): an id in the path
+        names nothing (404); anything else is bad input (422). Never a 500."""
+        for name, value in request.path_params.items():
+            if str(value).isdigit() and int(value) > MAX_INT:
+                return JSONResponse(error_body("not_found", f"no such object: {name}"), 404)
+        body = error_body("invalid_input", "a number or date in the request is out of range")
+        return JSONResponse(body, 422)
 
     @app.exception_handler(PoolTimeout)
     async def _pool(_request: Request, _exc: PoolTimeout) -> JSONResponse:

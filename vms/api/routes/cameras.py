@@ -24,6 +24,7 @@ from vms.audit import AuditEntry
 from vms.auth.roles import Permission
 from vms.db.models.registry import Camera, CameraState
 from vms.errors import InvalidInput, PayloadTooLarge
+from vms.inputs import MAX_INT
 from vms.registry import cameras
 from vms.registry.exporter import MEDIA_TYPES, export_cameras
 from vms.registry.importer import ImportReport, import_cameras
@@ -62,7 +63,7 @@ def list_cameras(
     central_link: bool | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in code/name/place")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> CameraPage:
     """Cameras ordered by code; `q` matches code, Thai/English names, address, model, tags."""
     filters = cameras.CameraFilter(agency_id, tag, state, central_link, q)
