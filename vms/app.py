@@ -19,6 +19,7 @@ from vms.api.routes import ops as ops_routes
 from vms.api.routes import status as status_routes
 from vms.api.routes import users as users_routes
 from vms.api.routes import whep as whep_routes
+from vms.api.routes.docs import mount_docs
 from vms.api.routes.webui import mount_webui
 from vms.config import Settings
 from vms.services import Services
@@ -41,7 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # vms/api/routes/docs.py serves it without a CDN
         redoc_url=None,
     )
     app.state.services = services
@@ -60,5 +61,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ops_routes.router)
     app.include_router(layouts_routes.router)
     app.include_router(whep_routes.router)
+    mount_docs(app)
     mount_webui(app)
     return app

@@ -4,6 +4,9 @@ wrong; never a 500, and never an echo of what was sent (it may hold a password).
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +28,20 @@ def error_body(code: str, message: str, details: object | None = None) -> dict[s
     return body
 
 
+# Words of Python's, not the caller's: a message holding one is replaced, never shown.
+_INTERNALS = re.compile(r"Assertion|Error\b|NoneType|object has no attribute|Traceback|File \"")
+
+
+def _problem(err: Mapping[str, Any]) -> str:
+    """A validation message fit for the caller: pydantic's "Value error, " prefix dropped, and
+    no exception names or interpreter text (an `assert` or a slip in a validator)."""
+    msg = str(err.get("msg") or "invalid value")
+    if err.get("type") == "assertion_error":
+        return "invalid value"
+    msg = msg.removeprefix("Value error, ")
+    return "invalid value" if _INTERNALS.search(msg) else msg
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
 
@@ -42,7 +59,7 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            problems.append({"field": loc, "problem": err.get("msg", "invalid")})
+            problems.append({"field": loc, "problem": _problem(err)})
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems) or "invalid request"
         return JSONResponse(error_body("invalid_input", summary, problems), 422)
 
