@@ -1,24 +1,25 @@
 """The API docs page at /api/v1/docs, served entirely from this server.
 
-A command center has no internet, so Swagger UI comes from the pinned `swagger-ui-bundle`
-package (mounted under /api/v1/docs/assets), started by a script file of our own, and the page
-carries a Content-Security-Policy that allows scripts from this origin only. Swagger UI sets
-style attributes, so styles (never scripts) may be inline.
+A command center has no internet, so Swagger UI 5 (it reads OpenAPI 3.1) comes from the files
+of the pinned `swagger-ui-py` package, mounted under /api/v1/docs/assets, and is started by a
+script file of our own; the page carries a Content-Security-Policy that allows scripts from
+this origin only. Swagger UI sets style attributes, so styles (never scripts) may be inline.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import swagger_ui
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
-from swagger_ui_bundle import swagger_ui_path
 
 from vms.api.routes.webui import SecuredStaticFiles
 
 DOCS_PATH = "/api/v1/docs"
 ASSETS = f"{DOCS_PATH}/assets"
 OWN_ASSETS = Path(__file__).resolve().parents[1] / "docs_assets"
+SWAGGER_UI_FILES = Path(swagger_ui.__file__).resolve().parent / "static"
 
 DOCS_CSP = "; ".join(
     [
@@ -69,4 +70,4 @@ def mount_docs(app: FastAPI) -> None:
     """The page, Swagger UI's files and our start script (FastAPI's own CDN page is off)."""
     app.include_router(router)
     app.mount(f"{ASSETS}/own", SecuredStaticFiles(directory=OWN_ASSETS), name="docs-own")
-    app.mount(ASSETS, SecuredStaticFiles(directory=swagger_ui_path), name="docs-assets")
+    app.mount(ASSETS, SecuredStaticFiles(directory=SWAGGER_UI_FILES), name="docs-assets")
