@@ -8,9 +8,9 @@ this origin only. Swagger UI sets style attributes, so styles (never scripts) ma
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
-import swagger_ui
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
@@ -19,7 +19,16 @@ from vms.api.routes.webui import SecuredStaticFiles
 DOCS_PATH = "/api/v1/docs"
 ASSETS = f"{DOCS_PATH}/assets"
 OWN_ASSETS = Path(__file__).resolve().parents[1] / "docs_assets"
-SWAGGER_UI_FILES = Path(swagger_ui.__file__).resolve().parent / "static"
+
+
+def swagger_ui_files() -> Path:
+    """The folder of Swagger UI's files in the installed swagger-ui-py (never imported: only
+    its static files are used)."""
+    spec = find_spec("swagger_ui")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("swagger-ui-py is not installed (pip install -c constraints.txt .)")
+    return Path(spec.origin).resolve().parent / "static"
+
 
 DOCS_CSP = "; ".join(
     [
@@ -70,4 +79,4 @@ def mount_docs(app: FastAPI) -> None:
     """The page, Swagger UI's files and our start script (FastAPI's own CDN page is off)."""
     app.include_router(router)
     app.mount(f"{ASSETS}/own", SecuredStaticFiles(directory=OWN_ASSETS), name="docs-own")
-    app.mount(ASSETS, SecuredStaticFiles(directory=SWAGGER_UI_FILES), name="docs-assets")
+    app.mount(ASSETS, SecuredStaticFiles(directory=swagger_ui_files()), name="docs-assets")
