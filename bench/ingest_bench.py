@@ -110,7 +110,11 @@ async def child(port: int, n: int, shards: int, per_shard: int) -> None:
     from ingest.supervisor import IngestSupervisor
 
     config = IngestConfig(
-        connect_timeout_s=20, stall_timeout_s=20, shards=shards, streams_per_shard=per_shard
+        connect_timeout_s=20,
+        stall_timeout_s=20,
+        shards=shards,
+        streams_per_shard=per_shard,
+        camera_networks=["127.0.0.0/8"],
     )
     bus = FrameBus()
     health = HealthRegistry()

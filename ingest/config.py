@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ingest.url_policy import DEFAULT_NETWORKS, CameraUrlPolicy, Network, parse_networks
 
 
 class IngestConfig(BaseModel):
@@ -76,3 +78,24 @@ class IngestConfig(BaseModel):
         default_factory=lambda: ["rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "srt"],
         description="URL schemes a camera may use; anything else (file:, pipe:, ...) is refused.",
     )
+    camera_networks: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_NETWORKS),
+        description=(
+            "Networks (CIDRs) the site's cameras are on; a camera URL whose host resolves "
+            "elsewhere is refused when saved and when opened. Link-local and metadata "
+            "addresses are refused always. The demo adds 127.0.0.0/8 for its simulated cameras."
+        ),
+    )
+
+    @field_validator("camera_networks")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        return [str(net) for net in parse_networks(value)]
+
+    def networks(self) -> tuple[Network, ...]:
+        """`camera_networks` parsed."""
+        return parse_networks(self.camera_networks)
+
+    def url_policy(self) -> CameraUrlPolicy:
+        """The camera URL policy these settings describe (without the server's own ports)."""
+        return CameraUrlPolicy(tuple(self.allowed_schemes), self.networks())

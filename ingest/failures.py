@@ -11,10 +11,23 @@ import errno
 import av.error
 
 from ingest.health import StreamState
+from ingest.urls import InvalidCameraUrl
+
+# One sentence for a refused, silent, reset or unrouted connection, so a status cannot be used to
+# tell open, closed and missing ports apart (a port scan through the camera form).
+UNREACHABLE = "camera unreachable: check that it is on and that the address and port are right"
+_UNREACHABLE_ERRNOS = frozenset(
+    {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ECONNRESET, errno.EPIPE,
+     errno.ETIMEDOUT, errno.EIO}
+)  # fmt: skip
 
 
 class HostNotFound(Exception):
     """The camera's host name did not resolve."""
+
+
+class Unreachable(Exception):
+    """No stream could be had from the camera's address (closed, silent or another service)."""
 
 
 class NotVideo(Exception):
@@ -58,22 +71,12 @@ def describe_failure(exc: BaseException) -> tuple[StreamState, str]:
         return error, "not a video stream: the server's answer is not a stream we can read"
     if isinstance(exc, av.error.PermissionError):
         return error, "refused by the URL policy: the source tried another protocol"
-    if isinstance(exc, av.error.ExitError | TimeoutError):
-        return offline, "timed out connecting: is the camera reachable?"
-    if isinstance(exc, av.error.EOFError):
-        return offline, "the camera ended the stream"
-    if isinstance(exc, OSError):
-        code = exc.errno
-        if code == errno.ECONNREFUSED:
-            return offline, "connection refused: is the camera on and the port right?"
-        if code in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-            return offline, "network unreachable: check the route to the camera"
-        if code in (errno.ECONNRESET, errno.EPIPE):
-            return offline, "connection reset by the camera"
-        if code == errno.ETIMEDOUT:
-            return offline, "timed out connecting: is the camera reachable?"
-        if code == errno.EIO:
-            return offline, "input/output error talking to the camera"
+    if isinstance(exc, InvalidCameraUrl):
+        return error, f"refused by the URL policy: {exc}"
+    if isinstance(exc, Unreachable | av.error.ExitError | TimeoutError | av.error.EOFError):
+        return offline, UNREACHABLE
+    if isinstance(exc, OSError) and exc.errno in _UNREACHABLE_ERRNOS:
+        return offline, UNREACHABLE
     if isinstance(exc, av.error.FFmpegError):
         return offline, f"stream failed: {exc.strerror}"
     return offline, f"stream failed: {type(exc).__name__}"

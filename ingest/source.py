@@ -1,7 +1,8 @@
 """Opening a camera with PyAV and turning its demuxed packets into bus packets.
 
 Runs in the worker thread only. The URL is checked against the policy again here (defence in
-depth), the host is resolved first so "host not found" can be told apart, and credentials are
+depth; ingest/url_policy.py: the host is resolved and every address must be in the camera
+networks), "host not found" is told apart, and credentials are
 joined to the URL only for the `av.open` call; neither the joined URL nor FFmpeg's error text
 (which quotes it) is ever logged.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import time
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
@@ -23,7 +23,7 @@ import av.stream
 import av.video.stream
 
 from ingest.config import IngestConfig
-from ingest.failures import HostNotFound, NotVideo, SourceRefused
+from ingest.failures import HostNotFound, NotVideo, SourceRefused, Unreachable
 from ingest.h264 import (
     avcc_to_annexb,
     find_parameter_sets,
@@ -35,6 +35,7 @@ from ingest.h264 import (
 from ingest.packet import EncodedPacket, StreamInfo
 from ingest.spec import StreamSpec
 from ingest.timestamps import OUT_TIME_BASE, PtsNormaliser
+from ingest.url_policy import HostNotResolved
 from ingest.urls import format_whitelist, join_credentials, protocol_whitelist, validate_camera_url
 
 _PARAM_CODECS = ("h264", "hevc")
@@ -57,9 +58,9 @@ def open_stream(
     url = validate_camera_url(spec.url, config.allowed_schemes)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    try:
-        socket.getaddrinfo(parts.hostname, parts.port or None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
+    try:  # again at connect time: a name may now resolve elsewhere (DNS rebinding)
+        config.url_policy().check(url)
+    except HostNotResolved:
         raise HostNotFound(parts.hostname) from None
     options = {
         "protocol_whitelist": protocol_whitelist(url),
@@ -85,8 +86,12 @@ def open_stream(
     with av.logging.Capture(local=True) as messages:
         try:
             container = av.open(full_url, options=options, timeout=(config.connect_timeout_s, None))
-        except av.error.FFmpegError:
+        except av.error.FFmpegError as exc:
             _raise_if_refused(messages)
+            if scheme not in ("http", "https") and isinstance(exc, av.error.InvalidDataError):
+                # A port that does not speak RTSP/RTMP/SRT reads like one that is not there,
+                # so the status cannot tell an open port from a closed one.
+                raise Unreachable() from None
             raise
     try:
         if not container.streams.video:

@@ -122,6 +122,11 @@ def join_credentials(url: str, username: str | None, password: str | None) -> st
     if not username and not password:
         return url
     parts = urlsplit(url)
+    if parts.scheme.lower() == "srt":  # SRT has no user name: the password is the passphrase
+        if not password:
+            return url
+        query = f"{parts.query}&" if parts.query else ""
+        return urlunsplit(parts._replace(query=f"{query}passphrase={quote(password, safe='')}"))
     userinfo = quote(username or "", safe="")
     if password:
         userinfo += ":" + quote(password, safe="")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from aiortc import (
     RTCConfiguration,
+    RTCIceCandidate,
     RTCIceServer,
     RTCPeerConnection,
     RTCRtpTransceiver,
@@ -126,8 +127,12 @@ class ViewerSession:
             self.connected_at = time.monotonic()
 
     async def add_candidates(self, fragment: str) -> None:
-        """Apply a trickle-ICE SDP fragment (RFC 8840): remote candidates, end-of-candidates."""
+        """Apply a trickle-ICE SDP fragment (RFC 8840): remote candidates, end-of-candidates.
+        The whole fragment is checked before any of it is applied: a refused PATCH changes
+        nothing."""
         mid: str | None = None
+        parsed: list[RTCIceCandidate] = []
+        mdns = end = False
         for raw in fragment.replace("\r\n", "\n").split("\n"):
             line = raw.strip()
             if line.startswith("a=ice-ufrag:"):
@@ -137,10 +142,9 @@ class ViewerSession:
                 mid = line[6:]
             elif line.startswith("a=candidate:"):
                 if is_mdns_candidate(line):
-                    self._mdns_skipped = True  # see relay.sdp.without_mdns_candidates
+                    mdns = True  # see relay.sdp.without_mdns_candidates
                     continue
-                self._candidates += 1
-                if self._candidates > MAX_TRICKLE_CANDIDATES:
+                if self._candidates + len(parsed) >= MAX_TRICKLE_CANDIDATES:
                     raise InvalidInput(f"more than {MAX_TRICKLE_CANDIDATES} remote candidates")
                 try:
                     candidate = candidate_from_sdp(line[12:])
@@ -148,9 +152,15 @@ class ViewerSession:
                     raise InvalidInput("malformed a=candidate line") from None
                 candidate.sdpMid = mid
                 candidate.sdpMLineIndex = 0 if mid is None else None
-                await self.pc.addIceCandidate(candidate)
-            elif line == "a=end-of-candidates" and not self._mdns_skipped:
-                await self.pc.addIceCandidate(None)  # (after skipped names: wait for checks)
+                parsed.append(candidate)
+            elif line == "a=end-of-candidates":
+                end = True
+        self._mdns_skipped = self._mdns_skipped or mdns
+        self._candidates += len(parsed)
+        for candidate in parsed:
+            await self.pc.addIceCandidate(candidate)
+        if end and not self._mdns_skipped:
+            await self.pc.addIceCandidate(None)  # (after skipped names: wait for checks)
 
     async def close(self, reason: str) -> None:
         """End the session and free what it holds; concurrent callers wait for the same close."""

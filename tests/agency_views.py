@@ -98,7 +98,10 @@ def stations_packets() -> list[tuple[bytes, bool]]:
 @pytest.fixture
 def stations(sqlite_url: str, stations_packets: list[tuple[bytes, bool]]) -> Iterator[Stations]:
     settings = load_settings(
-        None, database={"url": sqlite_url}, relay={"start_wait_s": 2.0, "connect_timeout_s": 5.0}
+        None,
+        database={"url": sqlite_url},
+        relay={"start_wait_s": 2.0, "connect_timeout_s": 5.0},
+        ingest={"camera_networks": ["127.0.0.0/8"]},
     )
     with ServerThread(settings) as server:
         server.await_(server.services.camera_sync.stop())  # the publisher plays the camera

@@ -61,4 +61,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def settings(sqlite_url: str) -> Settings:
     """Default settings on a throwaway SQLite file."""
-    return load_settings(None, database={"url": sqlite_url})
+    return load_settings(
+        None, database={"url": sqlite_url}, ingest={"camera_networks": ["127.0.0.0/8"]}
+    )

@@ -133,6 +133,7 @@ def build_world(db_url: str, state: dict[str, Any] | None = None, **auth: Any) -
     settings = load_settings(
         None,
         database={"url": db_url},
+        ingest={"camera_networks": ["127.0.0.0/8"]},
         server={"host": "127.0.0.1", "port": free_port()},
         auth={"cookie_secure": False, **auth},
         state=state or {},

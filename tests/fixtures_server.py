@@ -129,6 +129,7 @@ def site_settings(db_file: Path, **overrides: Any) -> Settings:
     return load_settings(
         None,
         database={"url": url},
+        ingest={"camera_networks": ["127.0.0.0/8"], **overrides.pop("ingest", {})},  # camsim
         server={"host": "127.0.0.1", "port": free_port()},
         auth={"cookie_secure": False},  # plain http on 127.0.0.1
         **overrides,

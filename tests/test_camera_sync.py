@@ -21,7 +21,7 @@ from vms.registry.agencies import create_agency
 from vms.registry.cameras import create_camera, retire_camera
 from vms.registry.schemas import AgencyCreate, CameraCreate
 
-SCHEMES = ["rtsp"]
+POLICY = IngestConfig(allowed_schemes=["rtsp"], camera_networks=["127.0.0.0/8"]).url_policy()
 
 
 @pytest.fixture
@@ -30,7 +30,9 @@ async def parts(db_url: str) -> AsyncIterator[tuple[Database, InProcessEventBus,
     await asyncio.to_thread(upgrade, db.engine)
     events = InProcessEventBus()
     await events.start()
-    supervisor = IngestSupervisor(IngestConfig(), FrameBus(), HealthRegistry())
+    supervisor = IngestSupervisor(
+        IngestConfig(camera_networks=["127.0.0.0/8"]), FrameBus(), HealthRegistry()
+    )
     await supervisor.start()
     yield db, events, supervisor
     await supervisor.stop()
@@ -66,7 +68,7 @@ async def test_sync_follows_registry(
                 pull_mode="on_demand",
                 rtsp_transport="udp",
             ),
-            SCHEMES,
+            POLICY,
         )
         create_camera(
             session,
@@ -78,7 +80,7 @@ async def test_sync_follows_registry(
                 state="proposed",
                 pull_mode="on_demand",
             ),
-            SCHEMES,
+            POLICY,
         )
         first_id, agency_id = first.id, agency.id
     sync = CameraSync(db, events, lambda: supervisor, resync_s=300)
@@ -104,7 +106,7 @@ async def test_sync_follows_registry(
                         main_url="rtsp://127.0.0.1:9/kr3",
                         pull_mode="on_demand",
                     ),
-                    SCHEMES,
+                    POLICY,
                 )
                 retire_camera(session, first_id)
                 cam_id = cam.id

@@ -23,6 +23,7 @@ from vms.api.routes import users as users_routes
 from vms.api.routes import wall_events as wall_events_routes
 from vms.api.routes import walls as walls_routes
 from vms.api.routes import whep as whep_routes
+from vms.api.routes.docs import mount_docs
 from vms.api.routes.webui import mount_webui
 from vms.config import Settings
 from vms.services import Services
@@ -45,7 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # vms/api/routes/docs.py serves it without a CDN
         redoc_url=None,
     )
     app.state.services = services
@@ -73,5 +74,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ptz_routes.events_router)
     app.include_router(walls_routes.router)
     app.include_router(wall_events_routes.router)
+    mount_docs(app)
     mount_webui(app)
     return app

@@ -39,7 +39,9 @@ def sign_in(client: TestClient, role: Role, agency_id: int) -> None:
 def api_client(db_url: str) -> Iterator[TestClient]:
     """A system administrator's client of a fresh app on SQLite or PostgreSQL (lifespan runs:
     migrations applied)."""
-    app = create_app(load_settings(None, database={"url": db_url}))
+    app = create_app(
+        load_settings(None, database={"url": db_url}, ingest={"camera_networks": ["127.0.0.0/8"]})
+    )
     with TestClient(app) as client:
         services: Services = app.state.services
         with services.db.session() as session:

@@ -11,7 +11,7 @@ SECRET = "s3cr3t-Pa55"
 
 
 def _camera(client: TestClient, agency_id: int, code: str, **fields: Any) -> dict[str, Any]:
-    body = {"code": code, "agency_id": agency_id, "main_url": f"rtsp://10.1.0.1/{code}"}
+    body = {"code": code, "agency_id": agency_id, "main_url": f"rtsp://127.0.0.1:9/{code}"}
     body.update(fields)
     if "name_th" not in body and "name_en" not in body:
         body["name_en"] = code
@@ -26,7 +26,7 @@ def test_create_read_update_retire(api_client: TestClient, agency_id: int) -> No
         agency_id,
         "PT-001",
         name_th="หาดป่าตอง ถนนทวีวงศ์",
-        sub_url="rtsp://10.1.0.1/PT-001/sub",
+        sub_url="rtsp://127.0.0.1:9/PT-001/sub",
         latitude="๗.๘๙๖",
         longitude=98.2962,
         resolution="1920 x 1080",

@@ -35,6 +35,7 @@ def server(sqlite_url: str, relay_settings: dict[str, Any]) -> Iterator[ServerTh
         None,
         database={"url": sqlite_url},
         relay=relay_settings,
+        ingest={"camera_networks": ["127.0.0.0/8"]},
         server={"trusted_origins": ["http://wall.example"]},
     )
     with ServerThread(settings) as srv:
@@ -122,6 +123,26 @@ async def test_patch_trickle_candidates_and_refusals(
     await http.delete(location)
     gone = await http.patch(location, content=frag, headers=trickle)
     assert gone.status_code == 404
+
+
+async def test_refused_trickle_patch_applies_none_of_its_candidates(
+    server: ServerThread, camera: Publisher, http: httpx.AsyncClient, offer: str
+) -> None:
+    """64 good candidates and one bad line: 422, and none of the 64 counts or is applied, so
+    the session can still take its full 64 afterwards."""
+    r = await http.post(endpoint(server), content=offer, headers=SDP)
+    assert r.status_code == 201
+    location = server.url + r.headers["location"]
+    trickle = {"Content-Type": "application/trickle-ice-sdpfrag", "If-Match": r.headers["etag"]}
+    good = "a=mid:0\r\n" + "".join(
+        f"a=candidate:{i} 1 udp 2130706431 127.0.0.1 {41000 + i} typ host\r\n" for i in range(64)
+    )
+    for tail in ("a=candidate:garbage\r\n", "a=ice-ufrag:other\r\n"):
+        r = await http.patch(location, content=good + tail, headers=trickle)
+        assert r.status_code == 422, r.text
+    r = await http.patch(location, content=good, headers=trickle)
+    assert r.status_code == 204, r.text
+    await http.delete(location)
 
 
 async def test_errors_a_person_can_act_on(

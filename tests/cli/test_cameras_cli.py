@@ -15,6 +15,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "cameras-sample.csv"
 def env_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("VMS_CONFIG", raising=False)
     monkeypatch.setenv("VMS_DATABASE__URL", db_url)
+    monkeypatch.setenv("VMS_INGEST__CAMERA_NETWORKS", '["127.0.0.0/8"]')  # the sample's cameras
     return db_url
 
 
@@ -46,3 +47,22 @@ def test_import_errors_exit_1_and_change_nothing(
     assert "row 2 [agency]" in captured.err
     assert main(["cameras", "export", str(tmp_path / "out.txt")]) == 1
     assert main(["cameras", "import", str(tmp_path / "missing.csv")]) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["rtsp://169.254.169.254/x", "http://2130706433/", "rtsp://127.0.0.1:8554/a?pwd=Hunter-22"],
+)
+def test_import_refuses_urls_outside_the_policy(
+    env_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    """The CLI saves through the same URL policy as the API (ingest/url_policy.py)."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        f"code,name_en,agency,agency_kind,main_url\r\nX1,x,PKT-X,municipality,{url}\r\n",
+        encoding="utf-8",
+    )
+    assert main(["cameras", "import", str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert "NOT applied" in captured.out and "main_url" in captured.err
+    assert "Hunter-22" not in captured.out + captured.err

@@ -18,7 +18,11 @@ from ingest.worker import StreamWorker
 
 KEY = StreamKey(1, "main")
 FAST = IngestConfig(
-    connect_timeout_s=3, stall_timeout_s=1.5, backoff_initial_s=0.2, backoff_max_s=1.0
+    connect_timeout_s=3,
+    stall_timeout_s=1.5,
+    backoff_initial_s=0.2,
+    backoff_max_s=1.0,
+    camera_networks=["127.0.0.0/8"],  # camsim and the test servers are on loopback
 )
 
 

@@ -24,7 +24,11 @@ from tests.ingest.rig import KEY, Rig, start
 from tests.ingest.test_worker import BlackHoleProxy
 
 PATIENT = IngestConfig(
-    connect_timeout_s=60, stall_timeout_s=60, backoff_initial_s=0.2, backoff_max_s=1.0
+    connect_timeout_s=60,
+    stall_timeout_s=60,
+    backoff_initial_s=0.2,
+    backoff_max_s=1.0,
+    camera_networks=["127.0.0.0/8"],
 )
 
 

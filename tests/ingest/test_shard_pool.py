@@ -22,6 +22,7 @@ from ingest.supervisor import IngestSupervisor
 from tests.ingest.conftest import eventually
 
 FAST = {"connect_timeout_s": 3, "stall_timeout_s": 2, "backoff_initial_s": 0.2, "backoff_max_s": 1}
+FAST["camera_networks"] = ["127.0.0.0/8"]  # camsim on loopback
 KEYS = [StreamKey(i, "main") for i in (1, 2, 3, 4)]
 
 
@@ -133,3 +134,23 @@ async def test_stop_leaves_no_child_and_keeps_credentials_off_the_command_line(
         await asyncio.wait_for(sup.stop(), 8)
     assert not any(alive(pid) for pid in pids)
     assert sup.shard_pids() == [] and not sup.is_running(KEYS[0])
+
+
+async def test_shard_children_apply_the_camera_networks(
+    supervisors: list[IngestSupervisor], camsim: SimulatorThread
+) -> None:
+    """The URL policy travels with the config to child processes: a camera outside the
+    networks is refused there before any connection, the same as in process."""
+    key = KEYS[0]
+    sharded = await started(supervisors, shards=1, camera_networks=["10.0.0.0/8"])
+    await sharded.apply([StreamSpec(key, camsim.url(key.camera_id))])
+
+    def refused() -> bool:
+        health = sharded.health.get(key)
+        return health is not None and health.state == StreamState.ERROR
+
+    await eventually(refused, what="refused by the child")
+    health = sharded.health.get(key)
+    assert health is not None and health.reason is not None
+    assert "camera networks" in health.reason
+    assert len(sharded.shard_pids()) == 1

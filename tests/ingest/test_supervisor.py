@@ -22,6 +22,7 @@ CONFIG = IngestConfig(
     backoff_initial_s=0.2,
     backoff_max_s=1,
     on_demand_idle_s=0.3,
+    camera_networks=["127.0.0.0/8"],  # camsim on loopback
 )
 
 

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from camsim import SimulatorThread
+from ingest.failures import UNREACHABLE
 from ingest.h264 import find_parameter_sets
 from ingest.health import StreamState
 from ingest.spec import StreamSpec
@@ -63,7 +64,7 @@ async def test_connection_refused_is_offline_with_reason(rig_factory: list[Rig])
     await eventually(lambda: rig.state == StreamState.OFFLINE, what="offline")
     health = rig.health.get(KEY)
     assert health is not None
-    assert health.reason == "connection refused: is the camera on and the port right?"
+    assert health.reason == UNREACHABLE
     await eventually(lambda: health.reconnects >= 2, what="retries with backoff")
 
 

@@ -25,6 +25,11 @@ def relay_settings(sqlite_url: str) -> dict[str, Any]:
 
 @pytest.fixture
 def server(sqlite_url: str, relay_settings: dict[str, Any]) -> Iterator[ServerThread]:
-    settings: Settings = load_settings(None, database={"url": sqlite_url}, relay=relay_settings)
+    settings: Settings = load_settings(
+        None,
+        database={"url": sqlite_url},
+        relay=relay_settings,
+        ingest={"camera_networks": ["127.0.0.0/8"]},
+    )
     with ServerThread(settings) as srv:
         yield srv

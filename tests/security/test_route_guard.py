@@ -26,6 +26,7 @@ PUBLIC = {
     ("GET", "/api/v1/webui/config"),  # the site name for the sign-in page's title
     ("GET", "/"),
     ("GET", "/coverage"),  # the panel's page: no data, it asks the signed-in API
+    ("GET", "/api/v1/docs"),  # the docs page (vms/api/routes/docs.py): no data of its own
     # CORS preflights: a browser never sends credentials with them; they answer what the
     # endpoint accepts and carry no data
     ("OPTIONS", "/api/v1/cameras/{camera_id}/whep"),

@@ -4,14 +4,19 @@ wrong; never a 500, and never an echo of what was sent (it may hold a password).
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vms.errors import VmsError
+from vms.inputs import MAX_INT
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +26,20 @@ def error_body(code: str, message: str, details: object | None = None) -> dict[s
     if details is not None:
         body["details"] = details
     return body
+
+
+# Words of Python's, not the caller's: a message holding one is replaced, never shown.
+_INTERNALS = re.compile(r"Assertion|Error\b|NoneType|object has no attribute|Traceback|File \"")
+
+
+def _problem(err: Mapping[str, Any]) -> str:
+    """A validation message fit for the caller: pydantic's "Value error, " prefix dropped, and
+    no exception names or interpreter text (an `assert` or a slip in a validator)."""
+    msg = str(err.get("msg") or "invalid value")
+    if err.get("type") == "assertion_error":
+        return "invalid value"
+    msg = msg.removeprefix("Value error, ")
+    return "invalid value" if _INTERNALS.search(msg) else msg
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -40,9 +59,20 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            problems.append({"field": loc, "problem": err.get("msg", "invalid")})
+            problems.append({"field": loc, "problem": _problem(err)})
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems) or "invalid request"
         return JSONResponse(error_body("invalid_input", summary, problems), 422)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, _exc: Exception) -> JSONResponse:
+        """A number or date the database cannot hold (an id of 2**63, say): an id in the path
+        names nothing (404); anything else is bad input (422). Never a 500."""
+        for name, value in request.path_params.items():
+            if str(value).isdigit() and int(value) > MAX_INT:
+                return JSONResponse(error_body("not_found", f"no such object: {name}"), 404)
+        body = error_body("invalid_input", "a number or date in the request is out of range")
+        return JSONResponse(body, 422)
 
     @app.exception_handler(PoolTimeout)
     async def _pool(_request: Request, _exc: PoolTimeout) -> JSONResponse:

@@ -15,6 +15,7 @@ from vms.errors import InvalidInput
 from vms.registry.exporter import export_cameras
 from vms.registry.importer import ImportReport, import_cameras
 from vms.registry.spreadsheet import MAX_FILE_BYTES
+from vms.registry.url_policy import url_policy
 
 
 def register(sub: Any) -> None:
@@ -63,7 +64,7 @@ def run_import(args: argparse.Namespace) -> int:
                 session,
                 path.read_bytes(),
                 path.name,
-                allowed_schemes=settings.ingest.allowed_schemes,
+                url_policy=url_policy(settings),
                 dry_run=args.dry_run,
                 move_cameras=args.move_cameras,
             )

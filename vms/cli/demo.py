@@ -34,6 +34,7 @@ from vms.db.models.registry import Agency, Camera
 from vms.db.models.walls import Wall
 from vms.errors import ConfigError, VmsError
 from vms.registry.importer import import_cameras
+from vms.registry.url_policy import url_policy
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "samples" / "cameras-sample.csv"
@@ -136,7 +137,7 @@ def prepare_database(settings: Settings, sim_port: int) -> tuple[int, list[int]]
                 session,
                 SAMPLE.read_bytes(),
                 SAMPLE.name,
-                allowed_schemes=settings.ingest.allowed_schemes,
+                url_policy=url_policy(settings),
                 dry_run=False,
             )
             if report.errors:

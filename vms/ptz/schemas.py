@@ -6,10 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vms.inputs import InputModel
 from vms.ptz.driver import MoveMode, PtzCapabilities, PtzPosition
 
 
-class MoveIn(BaseModel):
+class MoveIn(InputModel):
     """One move in ONVIF's normalised spaces: pan and tilt -1..1; zoom 0..1 for an absolute
     position, -1..1 for a continuous speed or a relative step."""
 
@@ -32,7 +33,7 @@ class MoveIn(BaseModel):
         return self
 
 
-class SessionIn(BaseModel):
+class SessionIn(InputModel):
     """Take control; `reserve` makes it a maintenance reservation of `minutes`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -49,7 +50,7 @@ class SessionIn(BaseModel):
         return self
 
 
-class PresetIn(BaseModel):
+class PresetIn(InputModel):
     """Store the current position under a preset token."""
 
     model_config = ConfigDict(extra="forbid")

@@ -6,14 +6,15 @@ Callers commit; `CameraRegistry` (in vms/registry/registry.py) commits and publi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ingest.urls import InvalidCameraUrl, validate_camera_url
+from ingest.url_policy import CameraUrlPolicy
+from ingest.urls import InvalidCameraUrl
 from vms.db.models.registry import Agency, Camera, CameraCredential, CameraTag
 from vms.errors import Conflict, InvalidInput, NotFound
 from vms.logs import scrub
@@ -55,14 +56,15 @@ def camera_search_text(camera: Camera) -> str:
     return "\n".join(search_key(p) for p in parts if p)
 
 
-def check_urls(values: dict[str, Any], allowed_schemes: Sequence[str]) -> None:
-    """InvalidInput naming the field if a stream URL is refused (scheme, credentials, ...)."""
+def check_urls(values: dict[str, Any], policy: CameraUrlPolicy) -> None:
+    """InvalidInput naming the field if a stream URL is refused (scheme, credentials in it,
+    a destination outside the camera networks: ingest/url_policy.py)."""
     for field in URL_FIELDS:
         url = values.get(field)
         if url is None:
             continue
         try:
-            validate_camera_url(url, list(allowed_schemes))
+            policy.check(url, connecting=False)
         except InvalidCameraUrl as exc:
             problem = scrub(str(exc))
             raise InvalidInput(
@@ -128,10 +130,10 @@ def all_cameras(session: Session) -> list[Camera]:
     return list(session.scalars(_loaded().order_by(Camera.code)))
 
 
-def create_camera(session: Session, data: CameraCreate, allowed_schemes: Sequence[str]) -> Camera:
+def create_camera(session: Session, data: CameraCreate, policy: CameraUrlPolicy) -> Camera:
     """Add a camera; Conflict on a taken code, NotFound for an unknown agency."""
     values = data.model_dump()
-    check_urls(values, allowed_schemes)
+    check_urls(values, policy)
     _ensure_code_free(session, data.code, None)
     camera = Camera(code=data.code)
     apply_fields(session, camera, values)
@@ -141,7 +143,7 @@ def create_camera(session: Session, data: CameraCreate, allowed_schemes: Sequenc
 
 
 def update_camera(
-    session: Session, camera_id: int, data: CameraUpdate, allowed_schemes: Sequence[str]
+    session: Session, camera_id: int, data: CameraUpdate, policy: CameraUrlPolicy
 ) -> Camera:
     """Change the fields that were sent; the result must still be a valid camera."""
     camera = get_camera(session, camera_id)
@@ -153,7 +155,7 @@ def update_camera(
             )
     if ("username" in values) != ("password" in values):
         raise InvalidInput("send username and password together (both null removes them)")
-    check_urls(values, allowed_schemes)
+    check_urls(values, policy)
     if values.get("code") not in (None, camera.code):
         _ensure_code_free(session, values["code"], camera.id)
     apply_fields(session, camera, values)

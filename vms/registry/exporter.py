@@ -1,10 +1,12 @@
 """Export of the camera inventory in the import's own format, so export -> import changes
-nothing. Credentials are never exported; formula-like text is neutralised by the writer."""
+nothing. Credentials are never exported (nor a secret an old URL may hold); formula-like text
+is neutralised by the writer."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from ingest.url_policy import redact_url
 from vms.db.models.registry import Camera
 from vms.registry.cameras import all_cameras
 from vms.registry.spreadsheet import Cell, Format, write_table
@@ -26,8 +28,8 @@ def camera_row(camera: Camera) -> list[Cell]:
     agency = camera.agency
     return [
         camera.code, camera.name_th, camera.name_en, agency.code, agency.kind, agency.name_th,
-        agency.name_en, camera.main_url, camera.sub_url, camera.latitude, camera.longitude,
-        camera.address, camera.resolution, camera.model, camera.install_date,
+        agency.name_en, redact_url(camera.main_url), redact_url(camera.sub_url), camera.latitude,
+        camera.longitude, camera.address, camera.resolution, camera.model, camera.install_date,
         ", ".join(camera.tags), camera.state, "yes" if camera.central_link else "no",
         camera.pull_mode, camera.rtsp_transport,
     ]  # fmt: skip

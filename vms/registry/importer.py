@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
+from ingest.url_policy import CameraUrlPolicy
 from vms.db.models.registry import Agency, Camera, identity_keys
 from vms.errors import InvalidInput
 from vms.registry.agencies import find_agencies
@@ -89,7 +90,7 @@ class _Plan:
 @dataclass(slots=True)
 class _Context:
     session: Session
-    allowed_schemes: list[str]
+    url_policy: CameraUrlPolicy
     headers: dict[str, str]  # field -> header as written in the file
     existing: dict[str, Camera]
     move_cameras: bool = False
@@ -105,7 +106,7 @@ def import_cameras(
     data: bytes,
     filename: str | None,
     *,
-    allowed_schemes: list[str],
+    url_policy: CameraUrlPolicy,
     dry_run: bool,
     move_cameras: bool = False,
     manages: Callable[[int], bool] | None = None,
@@ -118,7 +119,7 @@ def import_cameras(
     fmt = detect_format(data, filename)
     table = read_table(data, filename)
     report = ImportReport(format=fmt, dry_run=dry_run)
-    ctx = _context(session, table, allowed_schemes, report)
+    ctx = _context(session, table, url_policy, report)
     ctx.move_cameras = move_cameras
     if manages is not None:
         ctx.manages = manages
@@ -155,7 +156,7 @@ def import_cameras(
 
 
 def _context(
-    session: Session, table: Table, allowed_schemes: list[str], report: ImportReport
+    session: Session, table: Table, url_policy: CameraUrlPolicy, report: ImportReport
 ) -> _Context:
     headers: dict[str, str] = {}
     for header in table.headers:
@@ -171,7 +172,7 @@ def _context(
         raise InvalidInput("no camera code column (รหัสกล้อง / code) in the header row")
     index = table.headers.index(headers["code"])
     codes = {_code_of(cells[index]) for _, cells in table.rows if index < len(cells)}
-    return _Context(session, allowed_schemes, headers, cameras_by_code(session, codes))
+    return _Context(session, url_policy, headers, cameras_by_code(session, codes))
 
 
 def _code_of(raw: Any) -> str:
@@ -224,7 +225,7 @@ def _plan_row(
         return None
     try:
         check_urls({k: v for k, v in clean.items() if k in ("main_url", "sub_url")},
-                   ctx.allowed_schemes)  # fmt: skip
+                   ctx.url_policy)  # fmt: skip
     except InvalidInput as exc:
         name = exc.message.split(":", 1)[0]
         errors.append(RowError(row=row, column=ctx.headers.get(name, name), message=exc.message))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ingest.health import HealthRegistry
 from ingest.packet import StreamKey
+from ingest.url_policy import redact_url
 from vms.db.models.registry import Camera
 from vms.logs import scrub
 from vms.registry.schemas import CameraOut, StreamStatus
@@ -33,8 +34,8 @@ def camera_out(camera: Camera, health: HealthRegistry | None = None) -> CameraOu
         name_en=camera.name_en,
         agency_id=camera.agency_id,
         agency_code=camera.agency.code,
-        main_url=camera.main_url,
-        sub_url=camera.sub_url,
+        main_url=redact_url(camera.main_url) or "",
+        sub_url=redact_url(camera.sub_url),
         latitude=camera.latitude,
         longitude=camera.longitude,
         address=camera.address,

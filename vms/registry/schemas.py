@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from vms.db.models.registry import AgencyKind, AgencyState, CameraState, PullMode, Transport
+from vms.inputs import Day, InputModel
 from vms.registry.thai import normalize_text, parse_date, parse_number, search_key
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -90,12 +91,12 @@ Latitude = Annotated[Annotated[float, Field(ge=-90, le=90)] | None, BeforeValida
 Longitude = Annotated[Annotated[float, Field(ge=-180, le=180)] | None, BeforeValidator(_number)]
 Address = Annotated[Annotated[str, Field(max_length=2000)] | None, BeforeValidator(_text)]
 Resolution = Annotated[str | None, BeforeValidator(_resolution)]
-InstallDate = Annotated[date | None, BeforeValidator(_date)]
+InstallDate = Annotated[Day | None, BeforeValidator(_date)]
 Tags = Annotated[list[str], BeforeValidator(normalize_tags)]
 Secret = Annotated[str, Field(max_length=200)] | None
 
 
-class AgencyCreate(BaseModel):
+class AgencyCreate(InputModel):
     """A new agency. `code` is short and unique (e.g. "PKT-MUNI-PATONG")."""
 
     model_config = ConfigDict(extra="forbid")
@@ -112,7 +113,7 @@ class AgencyCreate(BaseModel):
         return self
 
 
-class AgencyUpdate(BaseModel):
+class AgencyUpdate(InputModel):
     """Fields to change on an agency; absent fields are left alone."""
 
     model_config = ConfigDict(extra="forbid")
@@ -139,7 +140,7 @@ class AgencyOut(BaseModel):
     updated_at: datetime
 
 
-class CameraFields(BaseModel):
+class CameraFields(InputModel):
     """The editable fields of a camera, shared by create, update and import."""
 
     model_config = ConfigDict(extra="forbid")

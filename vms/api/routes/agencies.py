@@ -11,6 +11,7 @@ from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from vms.audit import AuditEntry
 from vms.auth.roles import Permission
 from vms.db.models.registry import AgencyKind, AgencyState
+from vms.inputs import MAX_INT
 from vms.registry import agencies
 from vms.registry.schemas import AgencyCreate, AgencyOut, AgencyPage, AgencyUpdate
 
@@ -24,7 +25,7 @@ def list_agencies(
     kind: AgencyKind | None = None,
     state: AgencyState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> AgencyPage:
     """Agencies ordered by code, optionally of one kind or state."""
     total, rows = agencies.list_agencies(

@@ -15,6 +15,7 @@ from vms.auth.principal import Principal
 from vms.auth.roles import Permission
 from vms.db.models.identity import AuditRecord
 from vms.errors import Forbidden
+from vms.inputs import Moment
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -50,8 +51,8 @@ def audit_filters(
     agency_id: int | None = None,
     camera_id: int | None = None,
     action: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
 ) -> AuditQuery:
     """The filters the search and its CSV export share (query parameters)."""
     return AuditQuery(user_id, agency_id, camera_id, action, since, until)

@@ -17,12 +17,13 @@ from vms.auth.csrf import check_same_origin
 from vms.auth.principal import Principal
 from vms.db.models.identity import ApiToken, User
 from vms.db.models.registry import Agency
+from vms.inputs import InputModel
 from vms.services import Services
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-class SignIn(BaseModel):
+class SignIn(InputModel):
     """A user name and password from the sign-in page."""
 
     model_config = ConfigDict(extra="forbid")
@@ -53,7 +54,7 @@ class BearerToken(BaseModel):
     expires_in: int
 
 
-class NewApiToken(BaseModel):
+class NewApiToken(InputModel):
     """An integration token to create: a name, its permissions and lifetime in days."""
 
     model_config = ConfigDict(extra="forbid")

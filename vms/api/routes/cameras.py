@@ -24,12 +24,14 @@ from vms.audit import AuditEntry
 from vms.auth.roles import Permission
 from vms.db.models.registry import Camera, CameraState
 from vms.errors import InvalidInput, PayloadTooLarge
+from vms.inputs import MAX_INT
 from vms.registry import cameras
 from vms.registry.exporter import MEDIA_TYPES, export_cameras
 from vms.registry.importer import ImportReport, import_cameras
 from vms.registry.present import camera_out
 from vms.registry.schemas import CameraCreate, CameraOut, CameraPage, CameraUpdate
 from vms.registry.spreadsheet import MAX_FILE_BYTES
+from vms.registry.url_policy import url_policy
 from vms.services import Services
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
@@ -61,7 +63,7 @@ def list_cameras(
     central_link: bool | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in code/name/place")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> CameraPage:
     """Cameras ordered by code; `q` matches code, Thai/English names, address, model, tags."""
     filters = cameras.CameraFilter(agency_id, tag, state, central_link, q)
@@ -78,8 +80,8 @@ def create_camera(
     """Register a camera; 409 on a taken code, 422 naming a refused URL field."""
     missing = f"no agency with id {body.agency_id}"
     require_agency(principal, Permission.MANAGE_CAMERAS, body.agency_id, not_found=missing)
-    schemes = services.settings.ingest.allowed_schemes
-    camera = cameras.create_camera(session, body, schemes)
+    policy = url_policy(services.settings)
+    camera = cameras.create_camera(session, body, policy)
     session.commit()
     _changed(services, "created", [camera.id])
     _audit(services, principal, "camera.create", camera)
@@ -125,7 +127,7 @@ def import_file(
         session,
         data,
         file.filename,
-        allowed_schemes=services.settings.ingest.allowed_schemes,
+        url_policy=url_policy(services.settings),
         dry_run=dry_run or dry_run_query,
         move_cameras=move_cameras or move_cameras_query,
         manages=lambda agency_id: bool(
@@ -166,8 +168,8 @@ def update_camera(
     if body.agency_id is not None:
         moved = f"no agency with id {body.agency_id}"
         require_agency(principal, Permission.MANAGE_CAMERAS, body.agency_id, not_found=moved)
-    schemes = services.settings.ingest.allowed_schemes
-    camera = cameras.update_camera(session, camera_id, body, schemes)
+    policy = url_policy(services.settings)
+    camera = cameras.update_camera(session, camera_id, body, policy)
     session.commit()
     _changed(services, "updated", [camera.id])
     _audit(services, principal, "camera.update", camera)

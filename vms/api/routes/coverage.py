@@ -16,6 +16,7 @@ from vms.coverage import record_heartbeat
 from vms.db.models.identity import CoverageRequirement
 from vms.db.models.registry import Agency
 from vms.errors import Forbidden, NotFound
+from vms.inputs import Day, InputModel
 
 router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
 
@@ -44,7 +45,7 @@ class DayOut(BaseModel):
     minutes_below: int
 
 
-class RequirementIn(BaseModel):
+class RequirementIn(InputModel):
     """Officers a station must have on watch."""
 
     model_config = ConfigDict(extra="forbid")
@@ -98,7 +99,7 @@ def history(
     principal: CurrentPrincipal,
     services: ServicesDep,
     session: SessionDep,
-    day: date,
+    day: Day,
     agency_id: int | None = None,
 ) -> list[DayOut]:
     """Minutes covered / below per station on one day (site time zone)."""

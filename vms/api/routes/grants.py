@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from vms.audit import AuditEntry
 from vms.db.models.identity import Grant
+from vms.inputs import InputModel, Moment
 from vms.sharing import GrantSpec, Level
 
 router = APIRouter(prefix="/api/v1/grants", tags=["sharing"])
 
 
-class GrantIn(BaseModel):
+class GrantIn(InputModel):
     """What to share: owner (null = every agency, system administrator only), grantee, target
     (one camera, one tag, or neither for all cameras), level, optional hours and expiry."""
 
@@ -28,7 +29,7 @@ class GrantIn(BaseModel):
     tag: str | None = Field(None, min_length=1, max_length=64)
     hours_start: str | None = Field(None, description="Daily window start, HH:MM site time.")
     hours_end: str | None = Field(None, description="Daily window end, HH:MM (may wrap).")
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
     note: str = Field("", max_length=500)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from vms.api.deps import CurrentPrincipal, SessionDep
 from vms.db.models.layouts import Layout
 from vms.errors import Conflict, Forbidden, NotFound
+from vms.inputs import MAX_INT, InputModel
 
 router = APIRouter(prefix="/api/v1/layouts", tags=["layouts"])
 
@@ -50,7 +51,7 @@ def _camera_ref(value: object) -> str:
     return text
 
 
-class TourIn(BaseModel):
+class TourIn(InputModel):
     """Cameras one tile cycles through, each shown for `interval_s` seconds."""
 
     model_config = ConfigDict(extra="forbid")
@@ -66,7 +67,7 @@ class TourIn(BaseModel):
         return [_camera_ref(v) for v in value]
 
 
-class TileIn(BaseModel):
+class TileIn(InputModel):
     """What one tile shows: a camera, a tour, or nothing."""
 
     model_config = ConfigDict(extra="forbid")
@@ -80,7 +81,7 @@ class TileIn(BaseModel):
         return None if value is None else _camera_ref(value)
 
 
-class GridIn(BaseModel):
+class GridIn(InputModel):
     """A grid and what its tiles show: the shape saved layouts and wall pushes share."""
 
     model_config = ConfigDict(extra="forbid")
@@ -179,7 +180,7 @@ def list_layouts(
     session: SessionDep,
     owner: OwnerDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> LayoutList:
     """The caller's layouts and the shared ones, by name."""
     visible = or_(Layout.owner == owner, Layout.shared.is_(True))

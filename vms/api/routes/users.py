@@ -13,11 +13,12 @@ from vms.auth.roles import Role
 from vms.auth.sessions import Authenticator
 from vms.auth.users import UserSpec, create_user, get_user, list_users, update_user
 from vms.db.models.identity import User
+from vms.inputs import InputModel
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 
-class UserIn(BaseModel):
+class UserIn(InputModel):
     """A new account."""
 
     model_config = ConfigDict(extra="forbid")
@@ -29,7 +30,7 @@ class UserIn(BaseModel):
     display_name: str = Field("", max_length=200)
 
 
-class UserPatch(BaseModel):
+class UserPatch(InputModel):
     """Changes to an account; omitted fields stay as they are."""
 
     model_config = ConfigDict(extra="forbid")

@@ -22,13 +22,14 @@ from vms.auth.principal import Principal
 from vms.db.models.registry import Agency
 from vms.db.models.walls import Wall
 from vms.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vms.inputs import InputModel, Moment
 
 router = APIRouter(prefix="/api/v1/walls", tags=["walls"])
 
 MAX_EXPIRY_S = 7 * 24 * 3600
 
 
-class WallIn(BaseModel):
+class WallIn(InputModel):
     """A display to register; `agency_id` defaults to the caller's agency."""
 
     model_config = ConfigDict(extra="forbid")
@@ -46,7 +47,7 @@ class WallIn(BaseModel):
         return value
 
 
-class AlarmIn(BaseModel):
+class AlarmIn(InputModel):
     """An alarm view: a title and the cameras to show at once."""
 
     model_config = ConfigDict(extra="forbid")
@@ -67,7 +68,7 @@ class AlarmIn(BaseModel):
         return out
 
 
-class PushIn(BaseModel):
+class PushIn(InputModel):
     """What to push: exactly one of `layout` (the saved-layout shape: grid + tiles of cameras
     or tours) and `alarm`; `locked` keeps the local operator from leaving it; the push ends at
     `expires_at` or after `expires_in_s` (at most one), else when someone returns or re-pushes."""
@@ -77,7 +78,7 @@ class PushIn(BaseModel):
     layout: GridIn | None = None
     alarm: AlarmIn | None = None
     locked: bool = False
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
     expires_in_s: int | None = Field(None, ge=1, le=MAX_EXPIRY_S)
 
     @model_validator(mode="after")
@@ -104,7 +105,7 @@ class GroupPushIn(PushIn):
         return self
 
 
-class AckIn(BaseModel):
+class AckIn(InputModel):
     """The wall applied change `seq` (the server-sent event id)."""
 
     model_config = ConfigDict(extra="forbid")
