@@ -1,6 +1,6 @@
 """A size limit on every request body, enforced while it is read: 413 before it is buffered.
 
-A declared `Content-Length` over the limit is refused before a byte of the body is read; a
+A declared `Content-Length` over the limit is refused without keeping a byte of the body; a
 chunked body is counted as it arrives and refused the moment it passes the limit. Multipart
 uploads (the camera spreadsheet import) get the larger `server.max_upload_bytes`; everything
 else (JSON, forms, SDP) `server.max_body_bytes`.
@@ -14,6 +14,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UPLOAD_TYPES = frozenset({b"multipart/form-data"})
+# A declared body up to this many times its limit is read and thrown away before the 413, so a
+# client still sending it (most HTTP clients write the whole body before reading) sees the
+# answer instead of a reset connection; anything larger is cut off at once.
+DRAIN_FACTOR = 4
 
 
 class BodyTooLarge(HTTPException):
@@ -49,6 +53,8 @@ class BodyLimit:
             return
         limit, key, declared = self._limit(scope)
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            if int(declared) <= DRAIN_FACTOR * limit:
+                await _discard(receive)  # so the client, still sending, reads the 413
             await _refuse(send, BodyTooLarge(limit, key))
             return
         received = 0
@@ -75,6 +81,14 @@ class BodyLimit:
             if started:
                 raise
             await _refuse(send, exc)
+
+
+async def _discard(receive: Receive) -> None:
+    """Read a modestly oversized body to its end, keeping none of it (memory stays flat)."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 async def _refuse(send: Send, exc: BodyTooLarge) -> None:

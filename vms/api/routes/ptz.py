@@ -226,7 +226,11 @@ async def release_session(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@events_router.get("/events", response_class=StreamingResponse)
+@events_router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "PTZ notices"}},
+)
 async def notices(
     request: Request, principal: BriefPrincipal, services: ServicesDep
 ) -> StreamingResponse:
