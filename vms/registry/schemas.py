@@ -159,6 +159,11 @@ class CameraFields(BaseModel):
     central_link: bool = False
     pull_mode: PullMode = "always"
     rtsp_transport: Transport | None = None
+    onvif_url: OptUrl = Field(
+        None,
+        description="ONVIF device service, http(s)://host[:port]/onvif/device_service; "
+        "no credentials in it (they are username/password). Enables PTZ over ONVIF.",
+    )
     username: Secret = Field(None, description="Camera user name; stored apart from the URL.")
     password: Secret = Field(None, description="Camera password; write-only, never returned.")
 
@@ -224,6 +229,7 @@ class CameraOut(BaseModel):
     central_link: bool
     pull_mode: str
     rtsp_transport: str | None
+    onvif_url: str | None = None
     has_credentials: bool
     created_at: datetime
     updated_at: datetime
