@@ -152,17 +152,25 @@ async def test_unreachable_service_is_bounded(ptz_sim: SimulatorThread) -> None:
 
 async def test_silent_service_times_out(ptz_sim: SimulatorThread) -> None:
     """A service that accepts the connection and never answers: CameraUnreachable in time."""
-    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    writers: list[asyncio.StreamWriter] = []
+
+    async def swallow(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     silent = OnvifPtzDriver(f"http://127.0.0.1:{port}", USER, PASSWORD, timeout_s=0.5)
     began = time.monotonic()
     try:
-        with pytest.raises(CameraUnreachable, match="within 0.5 s"):
+        with pytest.raises(CameraUnreachable, match=r"within 0\.5 s"):
             await silent.capabilities()
         assert time.monotonic() - began < 3.0
     finally:
         await silent.close()
+        for writer in writers:
+            writer.close()
         server.close()
+        await server.wait_closed()
 
 
 async def test_a_camera_without_ptz_is_unsupported(camsim_factory: CamsimFactory) -> None:
