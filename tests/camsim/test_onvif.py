@@ -119,7 +119,7 @@ class Viewer:
     def next_matching(self, want: Callable[[Image], bool], timeout_s: float) -> Image:
         deadline = time.monotonic() + timeout_s
         for frame in self.frames:
-            rgb = frame.to_ndarray(format="rgb24")
+            rgb: Image = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
             if want(rgb):
                 return rgb
             if time.monotonic() > deadline:
