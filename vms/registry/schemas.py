@@ -184,6 +184,23 @@ class CameraCreate(CameraFields):
         return self
 
 
+class CameraOnvifCreate(CameraFields):
+    """A new camera registered by its ONVIF address: main and sub stream URLs are asked of
+    the camera (GetProfiles / GetStreamUri) with these credentials, unless given."""
+
+    code: Code64
+    agency_id: int
+    onvif_url: Url
+
+    @model_validator(mode="after")
+    def _named(self) -> CameraOnvifCreate:
+        if not (self.name_th or self.name_en):
+            raise ValueError("give name_th or name_en (or both)")
+        if (self.username is None) != (self.password is None):
+            raise ValueError("give both username and password, or neither")
+        return self
+
+
 class CameraUpdate(CameraFields):
     """Fields to change; only those sent are applied (`model_fields_set`). Send
     `username`/`password` to replace the credentials, both null to remove them."""

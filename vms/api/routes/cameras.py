@@ -7,6 +7,7 @@ Route bodies stay thin: the work is in vms/registry/. A change commits first, th
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -24,11 +25,19 @@ from vms.audit import AuditEntry
 from vms.auth.roles import Permission
 from vms.db.models.registry import Camera, CameraState
 from vms.errors import InvalidInput, PayloadTooLarge
+from vms.ptz.onvif_probe import discover
+from vms.ptz.onvif_url import check_onvif_url
 from vms.registry import cameras
 from vms.registry.exporter import MEDIA_TYPES, export_cameras
 from vms.registry.importer import ImportReport, import_cameras
 from vms.registry.present import camera_out
-from vms.registry.schemas import CameraCreate, CameraOut, CameraPage, CameraUpdate
+from vms.registry.schemas import (
+    CameraCreate,
+    CameraOnvifCreate,
+    CameraOut,
+    CameraPage,
+    CameraUpdate,
+)
 from vms.registry.spreadsheet import MAX_FILE_BYTES
 from vms.services import Services
 
@@ -80,6 +89,45 @@ def create_camera(
     require_agency(principal, Permission.MANAGE_CAMERAS, body.agency_id, not_found=missing)
     schemes = services.settings.ingest.allowed_schemes
     camera = cameras.create_camera(session, body, schemes)
+    session.commit()
+    _changed(services, "created", [camera.id])
+    _audit(services, principal, "camera.create", camera)
+    return _out(services, camera)
+
+
+@router.post(
+    "/onvif",
+    status_code=status.HTTP_201_CREATED,
+    responses={424: {"description": "the camera is unreachable, refused the credentials, "
+                     "or answered with an error (the message names which)"}},
+)  # fmt: skip
+def create_camera_by_onvif(
+    body: CameraOnvifCreate, session: SessionDep, services: ServicesDep, principal: CurrentPrincipal
+) -> CameraOut:
+    """Register a camera by its ONVIF device service and credentials: main and sub stream
+    URLs come from the camera's GetProfiles / GetStreamUri (unless given). 422 on a refused
+    address, 424 naming the problem if the camera is unreachable, refuses the credentials or
+    gives no stream address."""
+    missing = f"no agency with id {body.agency_id}"
+    require_agency(principal, Permission.MANAGE_CAMERAS, body.agency_id, not_found=missing)
+    try:
+        onvif_url = check_onvif_url(body.onvif_url)
+    except ValueError as exc:
+        problem = str(exc)
+        raise InvalidInput(
+            f"onvif_url: {problem}", details=[{"field": "onvif_url", "problem": problem}]
+        ) from None
+    # A worker thread (this route is sync): its own short event loop for the camera's answers.
+    found = asyncio.run(discover(onvif_url, body.username, body.password))
+    values = body.model_dump(exclude_unset=True) | {"onvif_url": onvif_url}
+    values.setdefault("main_url", found.main_url)
+    if found.sub_url is not None:
+        values.setdefault("sub_url", found.sub_url)
+    if found.model is not None:
+        values.setdefault("model", found.model[:200])
+    create = CameraCreate.model_validate(values)
+    schemes = services.settings.ingest.allowed_schemes
+    camera = cameras.create_camera(session, create, schemes)
     session.commit()
     _changed(services, "created", [camera.id])
     _audit(services, principal, "camera.create", camera)
