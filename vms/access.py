@@ -11,14 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from vms.auth.principal import Principal
-from vms.auth.roles import SHARE_LEVELS, Permission
+from vms.auth.roles import (
+    PTZ_AGENCY_ADMIN_ROLES,
+    PTZ_COMMAND_CENTER_ROLES,
+    PTZ_SUPERVISOR_ROLES,
+    SHARE_LEVELS,
+    Permission,
+)
 from vms.db.engine import Database
 from vms.db.models.registry import Camera, CameraTag
 from vms.errors import Forbidden, NotFound
@@ -246,3 +252,74 @@ def require_global(principal: Principal, permission: Permission) -> Decision:
     if principal.is_global and principal.can(permission):
         return Decision(True, "global role")
     raise Forbidden(f"only a system administrator may do this ({permission} on every agency)")
+
+
+Standing = Literal[
+    "emergency",
+    "system_admin",
+    "command_supervisor",
+    "agency_admin",
+    "agency_staff",
+    "command_operator",
+    "shared",
+]
+"""A PTZ priority class; the [ptz] config numbers each (vms.ptz.config.PtzConfig)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ControlContext:
+    """What the PTZ decision reads besides the principal and the camera: the time, whether the
+    caller's agency is a command center, and - a seam for the governor's override, not yet
+    declared anywhere - whether an emergency is in force."""
+
+    now: datetime
+    command_center: bool = False
+    emergency: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ControlDecision:
+    """May the principal steer the camera, why, and in which standing (its priority class)."""
+
+    allowed: bool
+    reason: str
+    standing: Standing | None = None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def decide_ptz(principal: Principal, camera: CameraRef, ctx: ControlContext) -> ControlDecision:
+    """THE PTZ decision: may `principal` steer `camera`, and with which standing?"""
+    if ctx.emergency and principal.can(Permission.DECLARE_EMERGENCY):
+        return ControlDecision(True, "emergency command", "emergency")
+    if not principal.can(Permission.CONTROL):
+        return ControlDecision(False, f"role {principal.role} lacks {Permission.CONTROL}")
+    if principal.is_global:
+        return ControlDecision(True, "global role", "system_admin")
+    if ctx.command_center and principal.role in PTZ_COMMAND_CENTER_ROLES:
+        if can_see(principal, camera, ctx.now):
+            if principal.role in PTZ_SUPERVISOR_ROLES:
+                return ControlDecision(True, "command center", "command_supervisor")
+            return ControlDecision(True, "command center", "command_operator")
+    if camera.agency_id == principal.agency_id:
+        if principal.role in PTZ_AGENCY_ADMIN_ROLES:
+            return ControlDecision(True, "own agency", "agency_admin")
+        return ControlDecision(True, "own agency", "agency_staff")
+    decision = decide(principal, Permission.CONTROL, camera, ctx.now)
+    if decision:
+        return ControlDecision(True, f"shared by grant {decision.grant_id}", "shared")
+    return ControlDecision(False, "no control-level grant for this camera")
+
+
+def require_ptz(
+    principal: Principal, camera: CameraRef, ctx: ControlContext, *, not_found: str
+) -> ControlDecision:
+    """Allow or raise: NotFound when the camera is invisible to the caller (as a missing one),
+    Forbidden when visible but not to be steered by them."""
+    decision = decide_ptz(principal, camera, ctx)
+    if decision:
+        return decision
+    if not can_see(principal, camera, ctx.now):
+        raise NotFound(not_found)
+    raise Forbidden(f"not allowed to steer camera {camera.id} ({decision.reason})")

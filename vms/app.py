@@ -16,6 +16,7 @@ from vms.api.routes import coverage as coverage_routes
 from vms.api.routes import grants as grants_routes
 from vms.api.routes import layouts as layouts_routes
 from vms.api.routes import ops as ops_routes
+from vms.api.routes import ptz as ptz_routes
 from vms.api.routes import status as status_routes
 from vms.api.routes import users as users_routes
 from vms.api.routes import whep as whep_routes
@@ -60,5 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ops_routes.router)
     app.include_router(layouts_routes.router)
     app.include_router(whep_routes.router)
+    app.include_router(ptz_routes.router)
+    app.include_router(ptz_routes.events_router)
     mount_webui(app)
     return app

@@ -21,6 +21,7 @@ from ingest.config import IngestConfig
 from relay.config import RelayConfig
 from vms.auth.config import AuthConfig
 from vms.errors import ConfigError
+from vms.ptz.config import PtzConfig
 
 
 class ServerConfig(BaseModel):
@@ -82,6 +83,7 @@ class Settings(BaseSettings):
     ingest: IngestConfig = Field(default_factory=IngestConfig)  # type: ignore[arg-type]
     relay: RelayConfig = Field(default_factory=RelayConfig)  # type: ignore[arg-type]
     auth: AuthConfig = Field(default_factory=AuthConfig)  # type: ignore[arg-type]
+    ptz: PtzConfig = Field(default_factory=PtzConfig)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

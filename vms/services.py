@@ -26,6 +26,8 @@ from vms.db.engine import Database
 from vms.db.migrate import upgrade as upgrade_database
 from vms.events import EventBus, InProcessEventBus
 from vms.events_redis import RedisEventBus
+from vms.ptz.control import DriverFactory, PtzControl, no_ptz
+from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
 from vms.view_access import ViewAccessWatcher
 from vms.view_audit import ViewAudit
 
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 class Services:
     """Everything a running server owns."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, ptz_drivers: DriverFactory = no_ptz) -> None:
         self.settings = settings
         self.db = Database(settings.database.url)
         self.events: EventBus = (
@@ -71,6 +73,14 @@ class Services:
         self.camera_sync = CameraSync(
             self.db, self.events, ingest=lambda: getattr(self, "ingest", None)
         )
+        ptz_store: ControlStore = (
+            RedisControlStore(settings.state.redis_url)
+            if settings.state.backend == "redis"
+            else MemoryControlStore()
+        )
+        self.ptz = PtzControl(
+            settings.ptz, ptz_store, self.identity.audit, self.events, ptz_drivers
+        )
         self.started = False
 
     async def start(self) -> None:
@@ -83,12 +93,14 @@ class Services:
         await self.view_access.start()
         await self.ingest.start()
         await self.camera_sync.start()
+        await self.ptz.start()
         self.started = True
 
     async def stop(self) -> None:
         """Stop the background parts in reverse order of start."""
         self.started = False
         await self.camera_sync.stop()
+        await self.ptz.stop()
         await self.ingest.stop()
         await self.view_access.stop()
         await self.relay.stop()

@@ -33,7 +33,8 @@ def who(role: Role, agency: int = 1, grants: tuple[GrantRule, ...] = (), scope=N
 def test_own_agency_by_role() -> None:
     own = Cam(10, agency_id=1)
     assert decide(who(Role.OPERATOR), P.VIEW_LIVE, own, NOON_BKK)
-    assert not decide(who(Role.OPERATOR), P.CONTROL, own, NOON_BKK)
+    assert decide(who(Role.OPERATOR), P.CONTROL, own, NOON_BKK)  # steers own PTZ (issue 7)
+    assert not decide(who(Role.OPERATOR), P.EXPORT, own, NOON_BKK)
     assert decide(who(Role.AGENCY_ADMIN), P.MANAGE_CAMERAS, own, NOON_BKK)
     assert not decide(who(Role.GOVERNOR), P.MANAGE_CAMERAS, own, NOON_BKK)
 

@@ -30,10 +30,12 @@ import httpx
 from sqlalchemy import inspect, select
 
 from tests.fixtures_identity import World
+from tests.ptz.memory_driver import MemoryPtz
 from vms.auth.users import AGENCY_ASSIGNABLE
 from vms.db.models.identity import CoverageRequirement, Grant, User
 from vms.db.models.layouts import Layout
 from vms.db.models.registry import Agency, AgencyKey, Camera, CameraCredential, CameraTag
+from vms.ptz.driver import PtzDriver
 
 TABLES = (Agency, AgencyKey, User, Camera, CameraCredential, CameraTag, Grant, Layout,
           CoverageRequirement)  # fmt: skip
@@ -165,6 +167,18 @@ class Walk:
                 {"required": 2},
             ),
         }  # fmt: skip
+        ptz_a, ptz_b = f"/api/v1/cameras/{self.cams_a[0]}/ptz", f"/api/v1/cameras/{self.cam_b}/ptz"
+        table |= {
+            ("POST", "/api/v1/cameras/{camera_id}/ptz/move"): Target(
+                f"{ptz_a}/move", f"{ptz_b}/move", {"mode": "continuous"}
+            ),
+            ("PUT", "/api/v1/cameras/{camera_id}/ptz/presets/{token}"): Target(
+                f"{ptz_a}/presets/walk", f"{ptz_b}/presets/walk", {"name": "walk"}
+            ),
+            ("POST", "/api/v1/cameras/{camera_id}/ptz/session"): Target(
+                f"{ptz_a}/session", f"{ptz_b}/session", {"reserve": True}
+            ),
+        }
         return table.get((method, path))
 
     def values(self, model: str, field: str, schema: dict[str, Any]) -> list[tuple[Any, bool]]:
@@ -189,7 +203,8 @@ class Walk:
             out += [(True, False), (False, False)]
         elif s.get("type") in ("integer", "number"):
             low = s.get("minimum", s.get("exclusiveMinimum", 0))
-            out.append((max(low, 1) if s.get("type") == "integer" else 7.5, False))
+            high = s.get("maximum", 7.5)
+            out.append((max(low, 1) if s.get("type") == "integer" else min(7.5, high), False))
         elif s.get("type") == "array":
             items = s.get("items", {})
             if items.get("type") == "string":
@@ -293,6 +308,12 @@ def _reads_back(response: httpx.Response, field: str, value: Any) -> bool:
 
 
 def test_every_mutable_attribute_for_an_agency_administrator(sqlite_world: World) -> None:
+    heads: dict[int, MemoryPtz] = {}
+
+    async def ptz_heads(camera_id: int) -> PtzDriver | None:  # every camera has PTZ here
+        return heads.setdefault(camera_id, MemoryPtz())
+
+    sqlite_world.services.ptz.driver_factory = ptz_heads
     walk = Walk(sqlite_world)
     problems: list[str] = []
     unknown: list[str] = []

@@ -39,8 +39,12 @@ class Role(StrEnum):
 P = Permission
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OPERATOR: frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS, P.KEEP_WATCH}),
-    Role.DESK_OFFICER: frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS, P.EXPORT, P.KEEP_WATCH}),
+    # CONTROL (PTZ): own agency's cameras, shared ones under a control-level grant, and every
+    # camera a command center sees for its operators (vms.access.decide_ptz)
+    Role.OPERATOR: frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS, P.CONTROL, P.KEEP_WATCH}),
+    Role.DESK_OFFICER: frozenset(
+        {P.VIEW_LIVE, P.VIEW_RECORDINGS, P.CONTROL, P.EXPORT, P.KEEP_WATCH}
+    ),
     Role.AGENCY_ADMIN: frozenset(
         {
             P.VIEW_LIVE,
@@ -82,3 +86,10 @@ SHARE_LEVELS: dict[str, frozenset[Permission]] = {
     "control": frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS, P.CONTROL}),
     "export": frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS, P.CONTROL, P.EXPORT}),
 }
+
+# PTZ control (vms.access.decide_ptz): who may steer which camera, and in which standing.
+# A command center's roles that steer every camera the command center sees.
+PTZ_COMMAND_CENTER_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.OPERATOR})
+# Which standing (a priority class, numbered in the [ptz] config) each case gives.
+PTZ_SUPERVISOR_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR})
+PTZ_AGENCY_ADMIN_ROLES: frozenset[Role] = frozenset({Role.AGENCY_ADMIN})

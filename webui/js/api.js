@@ -98,3 +98,22 @@ export async function whoAmI() {
 export function signIn(username, password) {
   return request("POST", "/auth/login", { username, password });
 }
+
+/** A camera's PTZ: capabilities, position, holder, and the caller's own standing. */
+export function ptzStatus(id) {
+  return request("GET", `/cameras/${encodeURIComponent(id)}/ptz`);
+}
+
+export function ptzPresets(id) {
+  return request("GET", `/cameras/${encodeURIComponent(id)}/ptz/presets`);
+}
+
+/** A move: {mode, pan, tilt, zoom, timeout_s?}; answers who holds control now. */
+export function ptzMove(id, move) {
+  return request("POST", `/cameras/${encodeURIComponent(id)}/ptz/move`, move);
+}
+
+/** A body-less PTZ command under /ptz/: "stop", "home", "presets/{token}/goto", "session". */
+export function ptzCommand(id, command) {
+  return request("POST", `/cameras/${encodeURIComponent(id)}/ptz/${command}`);
+}

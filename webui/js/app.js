@@ -7,6 +7,7 @@ import { cameraName, currentLang, initialLang, onLangChange, setLang } from "./i
 import { installKeys } from "./keys.js";
 import { LayoutsDialog } from "./layouts.js";
 import { MapView } from "./map.js";
+import { PtzPanel } from "./ptz.js";
 import { TourDialog } from "./tours.js";
 import { Wall } from "./wall.js";
 import { addHeaderLinks, startDutyHeartbeat } from "./session.js";
@@ -72,8 +73,11 @@ async function main() {
   await signedIn(me);
   const params = new URLSearchParams(window.location.search);
   const tourDialogRef = {};
+  const ptz = new PtzPanel();
   const wall = new Wall($("#wall"), {
     onTour: (tile) => tourDialogRef.dialog.open(tile),
+    onFullEnter: (tile) => ptz.attach(tile),
+    onFullExit: () => ptz.detach(),
     onChange: (w) => {
       localStorage.setItem(LAST_WALL, JSON.stringify(w.toLayout()));
       $("#grid-select").value = w.grid;

@@ -7,7 +7,8 @@ import { Tile } from "./tile.js";
 import { Tour } from "./tours.js";
 
 export class Wall {
-  /** `root`: the element the tiles live in; `hooks.onTour(tile)` opens the tour picker. */
+  /** `root`: the element the tiles live in; `hooks.onTour(tile)` opens the tour picker;
+   * `hooks.onFullEnter(tile)` / `hooks.onFullExit(tile)` follow the full view (PTZ panel). */
   constructor(root, hooks = {}) {
     this.root = root;
     this.hooks = hooks;
@@ -118,6 +119,7 @@ export class Wall {
     tile.el.classList.add("full");
     this.root.classList.add("has-full");
     tile.setStream("main");
+    if (this.hooks.onFullEnter) this.hooks.onFullEnter(tile);
   }
 
   /** Back to the wall; the tile returns to the sub stream. */
@@ -128,6 +130,7 @@ export class Wall {
     tile.el.classList.remove("full");
     this.root.classList.remove("has-full");
     tile.setStream("sub");
+    if (this.hooks.onFullExit) this.hooks.onFullExit(tile);
     return true;
   }
 
