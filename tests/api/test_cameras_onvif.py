@@ -95,3 +95,34 @@ async def test_onvif_url_settable_and_the_factory_drives_it(
         assert sim.ptz_state(1)["pan"] == pytest.approx(0.25)
     finally:
         await driver.close()
+
+
+def test_ptz_routes_steer_an_onvif_camera(
+    api_client: TestClient, agency_id: int, camsim_factory: CamsimFactory
+) -> None:
+    """The default driver factory: the PTZ API moves the simulated head over ONVIF; what the
+    camera lacks is 422 naming the operation; a camera refusing credentials is 424."""
+    sim = camsim_factory(cameras=2, onvif=True, limited_ptz=(2,))
+    ids = []
+    for n in (1, 2):
+        body = _body(agency_id, sim.onvif_url(n), code=f"PTZ-{n}")
+        r = api_client.post("/api/v1/cameras/onvif", json=body)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    r = api_client.get(f"/api/v1/cameras/{ids[0]}/ptz")
+    assert r.status_code == 200, r.text
+    assert r.json()["capabilities"]["relative"] is True
+    move = {"mode": "absolute", "pan": -0.75, "tilt": 0.5, "zoom": 0.25}
+    r = api_client.post(f"/api/v1/cameras/{ids[0]}/ptz/move", json=move)
+    assert r.status_code == 200, r.text
+    state = sim.ptz_state(1)
+    assert (state["pan"], state["tilt"], state["zoom"]) == pytest.approx((-0.75, 0.5, 0.25))
+    r = api_client.post(f"/api/v1/cameras/{ids[1]}/ptz/move", json={"mode": "relative", "pan": 0.1})
+    assert r.status_code == 422 and "relative" in r.json()["detail"], r.text
+    sim.require_auth(USER, "changed-on-the-camera", camera=1)
+    api_client.post(f"/api/v1/cameras/{ids[0]}/ptz/stop")  # the cached session may still pass
+    r = api_client.patch(f"/api/v1/cameras/{ids[0]}", json={"name_en": "reopened"})
+    assert r.status_code == 200
+    r = api_client.post(f"/api/v1/cameras/{ids[0]}/ptz/stop")
+    assert r.status_code == 424 and "camera_auth_failed" in r.text, r.text
+    assert "changed-on-the-camera" not in r.text and PASSWORD not in r.text
