@@ -54,6 +54,8 @@ def test_demo_serves_the_sample_inventory_with_cameras_online(tmp_path: Path) ->
         "320x180",
         "--sub-size",
         "160x96",
+        "--onvif-port",
+        str(free_port()),
     ]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
@@ -98,6 +100,17 @@ def test_demo_serves_the_sample_inventory_with_cameras_online(tmp_path: Path) ->
             seen = client.get("/api/v1/cameras?limit=100", headers=headers).json()["items"]
         # their own station's cameras and what Patong municipality shares with it, nothing else
         assert {c["agency_code"] for c in seen} == {"PKT-POL-PATONG", "PKT-MUNI-PATONG"}
+        # the station's PTZ camera answers over ONVIF, and its desk officer steers it
+        ptz_cams = [c for c in seen if c["onvif_url"]]
+        assert {c["code"] for c in ptz_cams} >= {"PKT-POL-PT-001", "PKT-PTG-002"}
+        police = next(c for c in ptz_cams if c["code"] == "PKT-POL-PT-001")
+        with httpx.Client(base_url=base, timeout=10, headers=headers) as client:
+            state = client.get(f"/api/v1/cameras/{police['id']}/ptz")
+            assert state.status_code == 200, state.text
+            assert state.json()["capabilities"]["presets"] is True
+            move = {"mode": "absolute", "pan": 0.5, "tilt": 0.0, "zoom": 0.5}
+            moved = client.post(f"/api/v1/cameras/{police['id']}/ptz/move", json=move)
+            assert moved.status_code == 200, moved.text
         # stopped as a service manager stops it (SIGTERM), the demo leaves no process behind:
         # neither its camera simulator nor its ingest shards
         children += _children(proc.pid)
