@@ -126,3 +126,27 @@ def test_ptz_routes_steer_an_onvif_camera(
     r = api_client.post(f"/api/v1/cameras/{ids[0]}/ptz/stop")
     assert r.status_code == 424 and "camera_auth_failed" in r.text, r.text
     assert "changed-on-the-camera" not in r.text and PASSWORD not in r.text
+
+
+def test_onvif_url_through_import_and_export(api_client: TestClient, agency_id: int) -> None:
+    code = api_client.get(f"/api/v1/agencies/{agency_id}").json()["code"]
+    good = (
+        "code,name_en,agency,main_url,onvif\r\n"
+        f"ONV-1,Dome,{code},rtsp://10.1.0.1/1,http://10.1.0.1:8080\r\n"
+    ).encode()
+    files = {"file": ("cams.csv", good, "text/csv")}
+    report = api_client.post("/api/v1/cameras/import", files=files).json()
+    assert report["errors"] == [], report
+    cam = api_client.get("/api/v1/cameras", params={"q": "ONV-1"}).json()["items"][0]
+    assert cam["onvif_url"] == "http://10.1.0.1:8080/onvif/device_service"
+    exported = api_client.get("/api/v1/cameras/export", params={"format": "csv"}).text
+    assert "onvif_url" in exported.splitlines()[0]
+    assert "http://10.1.0.1:8080/onvif/device_service" in exported
+    bad = (
+        "code,name_en,agency,main_url,onvif_url\r\n"
+        f"ONV-2,Dome,{code},rtsp://10.1.0.1/2,http://u:{PASSWORD}@10.1.0.2/\r\n"
+    ).encode()
+    files = {"file": ("cams.csv", bad, "text/csv")}
+    report = api_client.post("/api/v1/cameras/import", files=files).json()
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(2, "onvif_url")], report
+    assert PASSWORD not in str(report)

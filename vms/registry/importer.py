@@ -223,10 +223,8 @@ def _plan_row(
             errors.append(RowError(row=row, column=column, message=message))
         return None
     try:
-        urls = {k: v for k, v in clean.items() if k in ("main_url", "sub_url", "onvif_url")}
-        check_urls(urls, ctx.allowed_schemes)
-        if urls.get("onvif_url"):
-            clean["onvif_url"] = urls["onvif_url"]  # normalised
+        check_urls({k: v for k, v in clean.items() if k in ("main_url", "sub_url")},
+                   ctx.allowed_schemes)  # fmt: skip
     except InvalidInput as exc:
         name = exc.message.split(":", 1)[0]
         errors.append(RowError(row=row, column=ctx.headers.get(name, name), message=exc.message))

@@ -10,9 +10,10 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from vms.db.models.registry import AgencyKind, AgencyState, CameraState, PullMode, Transport
+from vms.ptz.onvif_url import check_onvif_url
 from vms.registry.thai import normalize_text, parse_date, parse_number, search_key
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -95,6 +96,13 @@ Tags = Annotated[list[str], BeforeValidator(normalize_tags)]
 Secret = Annotated[str, Field(max_length=200)] | None
 
 
+def _onvif(value: Any) -> Any:
+    return value if value is None else check_onvif_url(value)
+
+
+OnvifUrl = Annotated[OptUrl, AfterValidator(_onvif)]
+
+
 class AgencyCreate(BaseModel):
     """A new agency. `code` is short and unique (e.g. "PKT-MUNI-PATONG")."""
 
@@ -159,7 +167,7 @@ class CameraFields(BaseModel):
     central_link: bool = False
     pull_mode: PullMode = "always"
     rtsp_transport: Transport | None = None
-    onvif_url: OptUrl = Field(
+    onvif_url: OnvifUrl = Field(
         None,
         description="ONVIF device service, http(s)://host[:port]/onvif/device_service; "
         "no credentials in it (they are username/password). Enables PTZ over ONVIF.",
@@ -190,7 +198,7 @@ class CameraOnvifCreate(CameraFields):
 
     code: Code64
     agency_id: int
-    onvif_url: Url
+    onvif_url: Annotated[Url, AfterValidator(check_onvif_url)]
 
     @model_validator(mode="after")
     def _named(self) -> CameraOnvifCreate:
