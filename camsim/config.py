@@ -73,6 +73,7 @@ class SimConfig:
     ptz_cameras: tuple[int, ...] | None = None  # cameras with a PTZ head (None: all, if onvif)
     limited_ptz: tuple[int, ...] = ()  # heads with continuous/absolute moves only
     clock_skew_s: float = 0.0  # the cameras' clocks run this far ahead of real time
+    onvif_http_digest: tuple[int, ...] = ()  # cameras whose ONVIF demands HTTP Digest
 
     def has_ptz(self, camera: int) -> bool:
         """Whether camera `camera` has a PTZ head (its picture then follows the head)."""

@@ -39,6 +39,7 @@ class OnvifCamera:
     credentials: Callable[[], Credentials | None]
     head: PtzHead | None
     skew_s: float = 0.0
+    http_digest: bool = False  # demand HTTP Digest (RFC 7616) instead of the UsernameToken
     on_move: Callable[[], None] = lambda: None
 
     def needs_auth(self, request: SoapRequest) -> bool:

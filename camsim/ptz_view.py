@@ -102,6 +102,7 @@ class OnvifFront:
             credentials=lambda: sim.faults_of(n).auth,
             head=sim.heads.get(n),
             skew_s=cfg.clock_skew_s,
+            http_digest=n in cfg.onvif_http_digest,
             on_move=lambda: self.changed(n),
         )
 

@@ -181,3 +181,23 @@ async def test_a_camera_without_ptz_is_unsupported(camsim_factory: CamsimFactory
             await fixed.capabilities()
     finally:
         await fixed.close()
+
+
+async def test_http_digest_where_the_camera_demands_it(camsim_factory: CamsimFactory) -> None:
+    """Camera 1 demands HTTP Digest (not the UsernameToken) on its SOAP endpoints."""
+    sim = camsim_factory(cameras=1, onvif=True, onvif_http_digest=(1,))
+    sim.require_auth(USER, PASSWORD)
+    ptz = driver(sim)
+    try:
+        assert (await ptz.capabilities()).presets
+        await ptz.move(MoveRequest("absolute", pan=0.4))
+        assert sim.ptz_state(1)["pan"] == pytest.approx(0.4)
+    finally:
+        await ptz.close()
+    wrong = driver(sim, password="not-the-password")
+    try:
+        with pytest.raises(CameraAuthFailed) as caught:
+            await wrong.capabilities()
+        assert "not-the-password" not in str(caught.value)
+    finally:
+        await wrong.close()

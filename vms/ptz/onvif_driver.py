@@ -7,8 +7,8 @@ then for its services, its first media profile with a PTZ configuration, that no
 both say; an operation outside them is refused (`PtzUnsupported`) before any request. Every
 request, connecting included, is bounded by `timeout_s`.
 
-HTTP Digest: onvif-zeep-async 4.3 builds its own HTTP sessions without an auth hook, so only
-WS-Security is offered; a camera that demands HTTP Digest answers 401 -> `CameraAuthFailed`.
+HTTP Digest: a camera that demands it on its SOAP endpoints gets it too (`DigestCamera`, the
+same credentials); one that refuses both answers 401 or NotAuthorized -> `CameraAuthFailed`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from vms.ptz.driver import (
     PtzUnsupported,
 )
 from vms.ptz.onvif_errors import translate
+from vms.ptz.onvif_http import DigestCamera
 from vms.ptz.onvif_parse import capabilities_of, position_of, ptz_profile
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ class OnvifPtzDriver:
     async def _connected(self) -> _Session:
         async with self._connecting:
             if self._session is None:
-                camera = ONVIFCamera(
+                camera = DigestCamera(
                     self._host,
                     self._port,
                     self._username or "",  # the library signs always; "" for none

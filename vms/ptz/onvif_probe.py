@@ -19,6 +19,7 @@ from onvif import ONVIFCamera
 from vms.ptz.driver import CameraFault
 from vms.ptz.onvif_driver import DEFAULT_TIMEOUT_S
 from vms.ptz.onvif_errors import translate
+from vms.ptz.onvif_http import DigestCamera
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ async def discover(
     where = f"{parts.scheme}://{parts.netloc}"
     host = f"{parts.scheme}://{parts.hostname}"
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    camera = ONVIFCamera(
+    camera = DigestCamera(
         host, port, username or "", password or "", adjust_time=True, no_cache=True
     )
     try:
