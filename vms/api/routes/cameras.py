@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Response, UploadFile, status
+from pydantic import ValidationError
 
 from vms.access import (
     camera_clause,
@@ -120,12 +121,16 @@ def create_camera_by_onvif(
     # A worker thread (this route is sync): its own short event loop for the camera's answers.
     found = asyncio.run(discover(onvif_url, body.username, body.password))
     values = body.model_dump(exclude_unset=True) | {"onvif_url": onvif_url}
-    values.setdefault("main_url", found.main_url)
-    if found.sub_url is not None:
-        values.setdefault("sub_url", found.sub_url)
-    if found.model is not None:
-        values.setdefault("model", found.model[:200])
-    create = CameraCreate.model_validate(values)
+    for field, answer in (("main_url", found.main_url), ("sub_url", found.sub_url),
+                          ("model", found.model and found.model[:200])):  # fmt: skip
+        if values.get(field) is None:
+            values[field] = answer
+    try:
+        create = CameraCreate.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "body"
+        raise InvalidInput(f"{where}: {error['msg']}") from None
     schemes = services.settings.ingest.allowed_schemes
     camera = cameras.create_camera(session, create, schemes)
     session.commit()
