@@ -1,9 +1,11 @@
 """PTZ cameras' pictures follow their heads, and their ONVIF services.
 
-A PTZ camera's stream is one GOP of the view at the head's position, encoded on a worker
-thread whenever the head moves (a command, or every `STEP_S` of a continuous move) and swapped
-in at its keyframe on the next tick, so a move shows within one encode plus one frame. One
-re-render per camera runs at a time; a move during it triggers one more.
+A PTZ camera's streams are one GOP of the view at the head's position each, encoded on worker
+threads (main and sub at once) whenever the head moves (a command, or every `STEP_S` of a
+continuous move) and swapped in at their keyframe on the next tick. A one-picture still of
+the new view (a single keyframe, a few ms) is swapped in first, so a move shows within one
+picture's encode plus one frame; the GOP follows. One re-render per camera runs at a time; a
+move during it triggers one more.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ STEP_S = 0.1
 STREAMS = ("main", "sub")
 
 
-def _params(sim: CameraSimulator, camera: int, stream: str) -> LoopParams:
+def _params(sim: CameraSimulator, camera: int, stream: str, frames: int | None) -> LoopParams:
     cfg = sim.config
     main = stream == "main"
     return LoopParams(
@@ -36,7 +38,7 @@ def _params(sim: CameraSimulator, camera: int, stream: str) -> LoopParams:
         width=cfg.width if main else cfg.sub_width,
         height=cfg.height if main else cfg.sub_height,
         fps=cfg.fps,
-        gop_frames=cfg.gop_frames,
+        gop_frames=frames or cfg.gop_frames,
         loop_gops=1,
         bitrate_kbps=cfg.bitrate_kbps if main else cfg.sub_bitrate_kbps,
     )
@@ -51,11 +53,14 @@ def _encode(params: LoopParams, position: tuple[float, float, float], moves: int
     return PreparedLoop.from_loop(encode_loop(params, draw))
 
 
-async def prepare(sim: CameraSimulator, camera: int, stream: str) -> PreparedLoop:
-    """The loop showing camera `camera`'s current view (blocking work on a thread)."""
+async def prepare(
+    sim: CameraSimulator, camera: int, stream: str, frames: int | None = None
+) -> PreparedLoop:
+    """The loop showing camera `camera`'s current view (blocking work on a thread): one GOP,
+    or `frames` pictures (all keyframes: a quick still while the GOP encodes)."""
     head = sim.heads[camera]
     head.advance()
-    params = _params(sim, camera, stream)
+    params = _params(sim, camera, stream, frames)
     return await asyncio.to_thread(_encode, params, head.position(), head.moves)
 
 
@@ -117,11 +122,14 @@ class OnvifFront:
         try:
             while camera in self._dirty:
                 self._dirty.discard(camera)
-                for stream in STREAMS:
-                    prepared = await prepare(self.sim, camera, stream)
-                    source = self.sim.source(camera, stream)
-                    if source is not None:
-                        source.switch_to(prepared)
+                for frames in (1, None):  # a one-picture still at once, then the full GOP
+                    loops = await asyncio.gather(
+                        *(prepare(self.sim, camera, s, frames) for s in STREAMS)
+                    )
+                    for stream, prepared in zip(STREAMS, loops, strict=True):
+                        source = self.sim.source(camera, stream)
+                        if source is not None:
+                            source.switch_to(prepared)
         except Exception:
             log.exception("camsim: cannot render camera %d's PTZ view", camera)
         finally:
