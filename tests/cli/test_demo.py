@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +16,22 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import free_port
+
+
+def _free_range(count: int) -> int:
+    """A base port with `count` free ports after it, below the ephemeral range (where
+    free_port's picks, the demo's own ports among them, fall)."""
+    for _ in range(50):
+        base = random.randrange(20_000, 30_000 - count)
+        with contextlib.ExitStack() as stack:
+            try:
+                for port in range(base, base + count):
+                    sock = stack.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return base
+    raise AssertionError("no free port range for the ONVIF services")
 
 
 def _read_banner(proc: subprocess.Popen[str], deadline: float) -> tuple[dict[str, str], list[str]]:
@@ -55,7 +74,7 @@ def test_demo_serves_the_sample_inventory_with_cameras_online(tmp_path: Path) ->
         "--sub-size",
         "160x96",
         "--onvif-port",
-        str(free_port()),
+        str(_free_range(64)),
     ]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env

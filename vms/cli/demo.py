@@ -240,8 +240,9 @@ def start_simulator(
         line = proc.stdout.readline()
         if not line:
             raise VmsError(
-                f"camera simulator exited (code {proc.wait()}); is port "
-                f"{args.camsim_port} free? Try --camsim-port"
+                f"camera simulator exited (code {proc.wait()}); are port "
+                f"{args.camsim_port} and {args.onvif_port}+ (ONVIF, one per camera) free? "
+                "Try --camsim-port / --onvif-port"
             )
         if line.startswith("READY"):
             return proc
