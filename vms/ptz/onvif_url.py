@@ -6,6 +6,7 @@ Which networks a camera address may point into is the camera URL policy's busine
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -26,7 +27,7 @@ def check_onvif_url(url: str) -> str:
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise ValueError("no credentials in the URL: use the username and password fields")
     host = parts.hostname or ""
-    if not host or not (_HOST.match(host) or ":" in host):
+    if not _valid_host(host):
         raise ValueError("the host is missing or not a host name / IP address")
     if parts.query or parts.fragment:
         raise ValueError("no query or fragment")
@@ -34,3 +35,15 @@ def check_onvif_url(url: str) -> str:
         raise ValueError(f"the path must be {DEVICE_PATH} (the ONVIF device service)")
     shown_host = f"[{host}]" if ":" in host else host
     return f"{parts.scheme}://{shown_host}{f':{port}' if port else ''}{DEVICE_PATH}"
+
+
+def _valid_host(host: str) -> bool:
+    if not host:
+        return False
+    if ":" in host or re.fullmatch(r"[0-9.]+", host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return True
+    return bool(_HOST.match(host)) and len(host) <= 253
