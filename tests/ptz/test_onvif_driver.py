@@ -4,6 +4,7 @@ honoured, wrong credentials, a skewed camera clock, an unreachable service."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import pytest
@@ -201,3 +202,17 @@ async def test_http_digest_where_the_camera_demands_it(camsim_factory: CamsimFac
         assert "not-the-password" not in str(caught.value)
     finally:
         await wrong.close()
+
+
+async def test_no_token_in_the_logs_even_at_debug(
+    ptz_sim: SimulatorThread, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    ptz = driver(ptz_sim)
+    try:
+        await ptz.move(MoveRequest("absolute", pan=0.1))
+        await ptz.position()
+    finally:
+        await ptz.close()
+    for secret in ("PasswordDigest", "Nonce", PASSWORD, "UsernameToken"):
+        assert secret not in caplog.text

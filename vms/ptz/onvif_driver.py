@@ -36,6 +36,10 @@ from vms.ptz.onvif_http import DigestCamera
 from vms.ptz.onvif_parse import capabilities_of, position_of, ptz_profile
 
 log = logging.getLogger(__name__)
+# These log every SOAP envelope at DEBUG, WS-Security header (digest, nonce) included: a
+# replayable credential. Never below INFO, whatever the root level.
+for _name in ("onvif.zeep_aiohttp", "zeep.transports"):
+    logging.getLogger(_name).setLevel(logging.INFO)
 T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 5.0
 
