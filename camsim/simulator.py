@@ -260,6 +260,8 @@ class CameraSimulator:
         """Counters and fault state of one camera (JSON-friendly, never a password)."""
         self._check(camera)
         out: dict[str, Any] = {"camera": camera, "faults": self._faults[camera].describe()}
+        if camera in self.heads:
+            out["ptz"] = self.ptz_state(camera)
         for stream in STREAMS:
             source = self._sources[(camera, stream)]
             out[stream] = {

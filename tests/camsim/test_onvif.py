@@ -158,3 +158,11 @@ async def test_a_move_changes_the_rtsp_picture(sim: SimulatorThread) -> None:
     # The view is the scene's bottom-right corner now: it matches a render of that position.
     expected = ptz_picture.render(1, (1.0, -1.0, 0.0), 1, 0, 15, w, h)
     assert np.abs(expected[middle].astype(int) - after[middle].astype(int)).mean() < 12
+
+
+def test_stats_show_the_head(camsim_factory: CamsimFactory) -> None:
+    sim = camsim_factory(cameras=2, onvif=True, ptz_cameras=(2,))
+    assert "ptz" not in sim.stats(1)
+    assert sim.stats(2)["ptz"] | {"moves": 0} == {
+        "pan": 0.0, "tilt": 0.0, "zoom": 0.0, "moves": 0, "moving": False, "presets": []
+    }  # fmt: skip
