@@ -87,6 +87,7 @@ class Rig:
     camera_ids: list[int] = field(default_factory=list)
     server_root: Path | None = None  # run our server from another checkout (A/B of commits)
     headers: dict[str, str] = field(default_factory=dict)  # signs a viewer in on our server
+    sim_args: str = ""  # more `vms camsim` options (e.g. "--onvif-port 9554")
     _stack: ExitStack = field(default_factory=ExitStack)
 
     def endpoint(self, server: Server, camera: int = 1) -> str:
@@ -153,7 +154,8 @@ class Rig:
         self.sim_port, self.control_port = free_port(), free_port()
         args = f"--cameras {self.cameras} --port {self.sim_port} --control-port "
         args += f"{self.control_port} --size 640x360 --sub-size 640x360 --fps 15 --gop 2 "
-        args += f"--bitrate 1000 --sub-bitrate 1000 --grain {self.grain} --log-level WARNING"
+        args += f"--bitrate 1000 --sub-bitrate 1000 --grain {self.grain} --log-level WARNING "
+        args += self.sim_args
         self._spawn("camsim", [VMS, "camsim", *args.split()])
         _wait_http(f"http://127.0.0.1:{self.control_port}/cameras/1/schedule", 120)
 

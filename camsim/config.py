@@ -68,6 +68,16 @@ class SimConfig:
     rtcp_interval_s: float = 5.0
     encode_workers: int = 2
     cache_dir: Path = field(default_factory=default_cache_dir)
+    onvif: bool = False  # an ONVIF device service (HTTP) per camera
+    onvif_port: int = 0  # camera n at onvif_port + n - 1; 0: each picks a free port
+    ptz_cameras: tuple[int, ...] | None = None  # cameras with a PTZ head (None: all, if onvif)
+    limited_ptz: tuple[int, ...] = ()  # heads with continuous/absolute moves only
+    clock_skew_s: float = 0.0  # the cameras' clocks run this far ahead of real time
+    onvif_http_digest: tuple[int, ...] = ()  # cameras whose ONVIF demands HTTP Digest
+
+    def has_ptz(self, camera: int) -> bool:
+        """Whether camera `camera` has a PTZ head (its picture then follows the head)."""
+        return self.onvif and (self.ptz_cameras is None or camera in self.ptz_cameras)
 
     def __post_init__(self) -> None:
         if not 1 <= self.cameras <= 10_000:
@@ -92,6 +102,10 @@ class SimConfig:
                 raise ConfigError("ports must be between 0 and 65535")
         if not 4096 <= self.socket_send_buffer <= 64 * 1024 * 1024:
             raise ConfigError("socket_send_buffer must be between 4 KiB and 64 MiB")
+        if not 0 <= self.onvif_port <= 65535 - self.cameras:
+            raise ConfigError("onvif_port must leave room for one port per camera")
+        if abs(self.clock_skew_s) > 10 * 365 * 86400:
+            raise ConfigError("clock_skew_s must be within ten years")
         if self.max_connections < 1 or self.max_sessions_per_connection < 1:
             raise ConfigError("connection and session limits must be at least 1")
 

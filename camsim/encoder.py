@@ -7,12 +7,14 @@ blocking; callers run it on a worker thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
 import av
 
 from camsim import picture
+from camsim.framecode import Image
 from camsim.h264 import parameter_sets
 
 
@@ -57,8 +59,9 @@ def encoder_version() -> str:
     return f"av{av.__version__}"
 
 
-def encode_loop(params: LoopParams) -> EncodedLoop:
-    """Draw and encode the loop's pictures (blocking: run it off the event loop)."""
+def encode_loop(params: LoopParams, draw: Callable[[int], Image] | None = None) -> EncodedLoop:
+    """Draw and encode the loop's pictures (blocking: run it off the event loop). `draw`
+    (frame index -> RGB picture) replaces the standard picture (a PTZ camera's view)."""
     ctx = av.CodecContext.create("libx264", "w")
     ctx.width = params.width
     ctx.height = params.height
@@ -84,14 +87,18 @@ def encode_loop(params: LoopParams) -> EncodedLoop:
     frames: list[bytes] = []
     keyframes: list[bool] = []
     for index in range(params.loop_frames):
-        rgb = picture.render(
-            params.camera,
-            label,
-            index,
-            params.loop_frames,
-            params.width,
-            params.height,
-            grain=params.grain,
+        rgb = (
+            draw(index)
+            if draw is not None
+            else picture.render(
+                params.camera,
+                label,
+                index,
+                params.loop_frames,
+                params.width,
+                params.height,
+                grain=params.grain,
+            )
         )
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
         frame.pts = index

@@ -14,10 +14,12 @@ import math
 import time
 from typing import Any
 
+from camsim import ptz_view
 from camsim.config import Credentials, SimConfig, check_size
 from camsim.encoder import LoopParams
 from camsim.faults import CameraFaults
 from camsim.loop_cache import load_or_encode
+from camsim.ptz_head import PtzFeatures, PtzHead
 from camsim.rtsp_auth import Authenticator
 from camsim.rtsp_connection import RtspConnection
 from camsim.stream import PreparedLoop, StreamSource
@@ -47,6 +49,12 @@ class CameraSimulator:
         self._encodes: set[asyncio.Task[None]] = set()
         self._control: Any = None
         self._tick = 0
+        self.heads: dict[int, PtzHead] = {
+            n: PtzHead(PtzFeatures.limited() if n in config.limited_ptz else PtzFeatures())
+            for n in range(1, config.cameras + 1)
+            if config.has_ptz(n)
+        }
+        self._onvif: Any = None
 
     # lifecycle ---------------------------------------------------------------------------
 
@@ -56,7 +64,10 @@ class CameraSimulator:
 
         async def load(camera: int, stream: str) -> None:
             async with sem:
-                prepared = await self._prepare(self._params(camera, stream))
+                if camera in self.heads:
+                    prepared = await ptz_view.prepare(self, camera, stream)
+                else:
+                    prepared = await self._prepare(self._params(camera, stream))
             self._sources[(camera, stream)] = StreamSource(
                 camera, stream, prepared, self.config.fps
             )
@@ -77,10 +88,16 @@ class CameraSimulator:
 
             self._control = ControlServer(self)
             await self._control.start(self.config.host, self.config.control_port)
+        if self.config.onvif:
+            self._onvif = ptz_view.OnvifFront(self)
+            await self._onvif.start()
         log.info("camsim: %d cameras at rtsp://%s:%d/cam/N/main", len(cams), self.host, self.port)
 
     async def stop(self) -> None:
         """Close every connection and cancel every task this simulator started."""
+        if self._onvif is not None:
+            await self._onvif.stop()
+            self._onvif = None
         if self._control is not None:
             await self._control.stop()
             self._control = None
@@ -132,6 +149,29 @@ class CameraSimulator:
         """rtsp://host:port/cam/<camera>/<stream> (no credentials in it)."""
         self._check(camera, stream)
         return f"rtsp://{self.host}:{self.port}/cam/{camera}/{stream}"
+
+    def onvif_url(self, camera: int) -> str:
+        """http://host:port/onvif/device_service of the camera's ONVIF service."""
+        self._check(camera)
+        if self._onvif is None:
+            raise InvalidInput("the simulator runs without ONVIF (SimConfig.onvif)")
+        return str(self._onvif.url(camera))
+
+    def ptz_state(self, camera: int) -> dict[str, Any]:
+        """The head's position, motion and move counter (what the picture shows)."""
+        self._check(camera)
+        head = self.heads.get(camera)
+        if head is None:
+            raise NotFound(f"camera {camera} has no PTZ head")
+        head.advance()
+        return {
+            "pan": head.pan,
+            "tilt": head.tilt,
+            "zoom": head.zoom,
+            "moves": head.moves,
+            "moving": head.moving,
+            "presets": sorted(head.presets),
+        }
 
     # faults ------------------------------------------------------------------------------
 
@@ -220,6 +260,8 @@ class CameraSimulator:
         """Counters and fault state of one camera (JSON-friendly, never a password)."""
         self._check(camera)
         out: dict[str, Any] = {"camera": camera, "faults": self._faults[camera].describe()}
+        if camera in self.heads:
+            out["ptz"] = self.ptz_state(camera)
         for stream in STREAMS:
             source = self._sources[(camera, stream)]
             out[stream] = {

@@ -140,3 +140,9 @@ class SimulatorThread:
 
     def stats(self, camera: int) -> dict[str, Any]:
         return self.call(self.simulator.stats, camera)
+
+    def onvif_url(self, camera: int) -> str:
+        return self.call(self.simulator.onvif_url, camera)
+
+    def ptz_state(self, camera: int) -> dict[str, Any]:
+        return self.call(self.simulator.ptz_state, camera)

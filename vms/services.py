@@ -28,7 +28,8 @@ from vms.db.engine import Database
 from vms.db.migrate import upgrade as upgrade_database
 from vms.events import EventBus, InProcessEventBus
 from vms.events_redis import RedisEventBus
-from vms.ptz.control import DriverFactory, PtzControl, no_ptz
+from vms.ptz.control import DriverFactory, PtzControl
+from vms.ptz.onvif_factory import onvif_factory
 from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
 from vms.view_access import ViewAccessWatcher
 from vms.view_audit import ViewAudit
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 class Services:
     """Everything a running server owns."""
 
-    def __init__(self, settings: Settings, ptz_drivers: DriverFactory = no_ptz) -> None:
+    def __init__(self, settings: Settings, ptz_drivers: DriverFactory | None = None) -> None:
         self.settings = settings
         self.trusted_proxies = parse_networks(settings.server.trusted_proxies)
         self.db = Database(settings.database.url)
@@ -83,7 +84,11 @@ class Services:
             else MemoryControlStore()
         )
         self.ptz = PtzControl(
-            settings.ptz, ptz_store, self.identity.audit, self.events, ptz_drivers
+            settings.ptz,
+            ptz_store,
+            self.identity.audit,
+            self.events,
+            ptz_drivers or onvif_factory(self.db),  # cameras with an onvif_url
         )
         self.started = False
 

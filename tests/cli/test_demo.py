@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +18,22 @@ import httpx
 from tests.conftest import free_port
 
 Banner = tuple[dict[str, str], list[str], dict[str, str]]
+
+
+def _free_range(count: int) -> int:
+    """A base port with `count` free ports after it, below the ephemeral range (where
+    free_port's picks, the demo's own ports among them, fall)."""
+    for _ in range(50):
+        base = random.randrange(20_000, 30_000 - count)
+        with contextlib.ExitStack() as stack:
+            try:
+                for port in range(base, base + count):
+                    sock = stack.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return base
+    raise AssertionError("no free port range for the ONVIF services")
 
 
 def _read_banner(proc: subprocess.Popen[str], deadline: float) -> Banner:
@@ -60,6 +79,8 @@ def test_demo_serves_the_sample_inventory_with_cameras_online(tmp_path: Path) ->
         "320x180",
         "--sub-size",
         "160x96",
+        "--onvif-port",
+        str(_free_range(64)),
     ]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
@@ -108,6 +129,17 @@ def test_demo_serves_the_sample_inventory_with_cameras_online(tmp_path: Path) ->
         assert [(w["name"], str(w["id"])) for w in mine] == [("Patong desk", walls["Patong desk"])]
         # their own station's cameras and what Patong municipality shares with it, nothing else
         assert {c["agency_code"] for c in seen} == {"PKT-POL-PATONG", "PKT-MUNI-PATONG"}
+        # the station's PTZ camera answers over ONVIF, and its desk officer steers it
+        ptz_cams = [c for c in seen if c["onvif_url"]]
+        assert {c["code"] for c in ptz_cams} >= {"PKT-POL-PT-001", "PKT-PTG-002"}
+        police = next(c for c in ptz_cams if c["code"] == "PKT-POL-PT-001")
+        with httpx.Client(base_url=base, timeout=10, headers=headers) as client:
+            state = client.get(f"/api/v1/cameras/{police['id']}/ptz")
+            assert state.status_code == 200, state.text
+            assert state.json()["capabilities"]["presets"] is True
+            move = {"mode": "absolute", "pan": 0.5, "tilt": 0.0, "zoom": 0.5}
+            moved = client.post(f"/api/v1/cameras/{police['id']}/ptz/move", json=move)
+            assert moved.status_code == 200, moved.text
         # stopped as a service manager stops it (SIGTERM), the demo leaves no process behind:
         # neither its camera simulator nor its ingest shards
         children += _children(proc.pid)

@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 from sqlalchemy import inspect, select
 
+from tests.fixtures_camsim import CamsimFactory
 from tests.fixtures_identity import World
 from tests.ptz.memory_driver import MemoryPtz
 from vms.auth.users import AGENCY_ASSIGNABLE
@@ -96,6 +97,7 @@ class Walk:
 
     def __init__(self, world: World) -> None:
         self.world = world
+        self.onvif = "http://127.0.0.1:1/onvif/device_service"  # set by the test to a simulator
         ag = world.agencies
         self.a, self.b, self.cc = ag["muni"], ag["police"], ag["cc"]
         self.admin = world.client_as("agency_admin", "muni")
@@ -165,6 +167,10 @@ class Walk:
                 f"/api/v1/cameras/{self.cams_a[0]}", f"/api/v1/cameras/{self.cam_b}", {}
             ),
             ("POST", "/api/v1/cameras"): Target("/api/v1/cameras", None, cam),
+            ("POST", "/api/v1/cameras/onvif"): Target(
+                "/api/v1/cameras/onvif", None,
+                {k: v for k, v in cam.items() if k != "main_url"} | {"onvif_url": self.onvif},
+            ),
             ("PATCH", "/api/v1/users/{user_id}"): Target(
                 f"/api/v1/users/{self.user_a}", f"/api/v1/users/{self.user_b}", {}
             ),
@@ -273,6 +279,8 @@ class Walk:
             return [("2024-01-02", False)]
         if fmt == "date-time":
             return [("2031-01-01T00:00:00Z", False)]
+        if field == "onvif_url":  # a camera simulator's ONVIF service: registration asks it
+            return [(self.onvif, False)]
         if field.endswith("url"):
             return [(f"rtsp://127.0.0.1:1/walk{n}", False)]
         if field.startswith("hours"):
@@ -355,7 +363,9 @@ def _reads_back(response: httpx.Response, field: str, value: Any) -> bool:
     return bool(shown[field] == value or str(shown[field]).lower() == str(value).lower())
 
 
-def test_every_mutable_attribute_for_an_agency_administrator(sqlite_world: World) -> None:
+def test_every_mutable_attribute_for_an_agency_administrator(
+    sqlite_world: World, camsim_factory: CamsimFactory
+) -> None:
     heads: dict[int, MemoryPtz] = {}
 
     async def ptz_heads(camera_id: int) -> PtzDriver | None:  # every camera has PTZ here
@@ -363,6 +373,7 @@ def test_every_mutable_attribute_for_an_agency_administrator(sqlite_world: World
 
     sqlite_world.services.ptz.driver_factory = ptz_heads
     walk = Walk(sqlite_world)
+    walk.onvif = camsim_factory(cameras=1, onvif=True).onvif_url(1)
     problems: list[str] = []
     unknown: list[str] = []
     accepted: dict[str, bool] = {}

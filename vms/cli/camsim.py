@@ -44,8 +44,27 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--control-port", type=int, help="serve the HTTP fault endpoint here (0: any free port)"
     )
+    p.add_argument(
+        "--onvif-port",
+        type=int,
+        help="serve an ONVIF device service per camera: camera N at this port + N - 1",
+    )
+    p.add_argument(
+        "--ptz", metavar="N,N", help="with --onvif-port: cameras with a PTZ head (default all)"
+    )
+    p.add_argument(
+        "--limited-ptz", metavar="N,N", help="PTZ heads without relative moves, presets, home"
+    )
+    p.add_argument("--clock-skew", type=float, default=0.0, help="camera clocks ahead by s")
     p.add_argument("--log-level", default="INFO")
     p.set_defaults(handler=run)
+
+
+def _numbers(text: str | None, option: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in (text or "").split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{option} must be camera numbers separated by commas") from None
 
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
@@ -74,6 +93,11 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         port=args.port,
         control_port=args.control_port,
         auth=auth,
+        onvif=args.onvif_port is not None,
+        onvif_port=args.onvif_port or 0,
+        ptz_cameras=_numbers(args.ptz, "--ptz") if args.ptz else None,
+        limited_ptz=_numbers(args.limited_ptz, "--limited-ptz"),
+        clock_skew_s=args.clock_skew,
     )
 
 
@@ -93,7 +117,8 @@ async def _serve(config: SimConfig) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     control = f" control=http://{config.host}:{sim.control_port}" if sim.control_port else ""
-    print(f"READY rtsp://{config.host}:{sim.port}/cam/1/main{control}", flush=True)
+    onvif = f" onvif={sim.onvif_url(1)}" if config.onvif else ""
+    print(f"READY rtsp://{config.host}:{sim.port}/cam/1/main{control}{onvif}", flush=True)
     try:
         await stop.wait()
     finally:

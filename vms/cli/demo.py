@@ -70,6 +70,10 @@ DEMO_WALLS = (
     ("CCOC main wall", "PKT-CCOC", "ccoc"),
     ("Patong desk", "PKT-POL-PATONG", "patong"),
 )
+# PTZ cameras (ONVIF on the simulator): a police station's, steerable by its desk officers,
+# and two of Patong municipality's (one a cheap head: no relative moves, presets or home).
+PTZ_CAMERAS = ("PKT-POL-PT-001", "PKT-PTG-002", "PKT-PTG-003")
+LIMITED_PTZ = ("PKT-PTG-003",)
 EXTRA_AGENCIES = (
     ("PKT-CCOC", "command_center", "ศูนย์สั่งการ CCTV จังหวัดภูเก็ต", "Phuket CCTV Command Center"),
     ("PKT-GOV", "governor_office", "สำนักงานผู้ว่าราชการจังหวัดภูเก็ต", "Phuket Governor's Office"),
@@ -94,6 +98,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--port", type=int, help="override server.port (default 8080)")
     p.add_argument("--camsim-port", type=int, default=8554, help="RTSP port of the simulator")
+    p.add_argument(
+        "--onvif-port",
+        type=int,
+        default=9554,
+        help="simulated camera N's ONVIF service listens at this port + N - 1",
+    )
     p.add_argument("--main-size", default="1280x720", help="simulated main stream size")
     p.add_argument("--sub-size", default="640x360", help="simulated sub stream size")
     p.set_defaults(handler=run)
@@ -107,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
         settings.server.port = args.port
     if not SAMPLE.is_file():
         raise ConfigError(f"sample inventory {SAMPLE} is missing (run from the repository)")
-    cameras, wall = prepare_database(settings, args.camsim_port)
-    sim = start_simulator(cameras, args)
+    cameras, wall, ptz = prepare_database(settings, args.camsim_port, args.onvif_port)
+    sim = start_simulator(cameras, args, ptz)
     try:
         passwords = create_accounts(settings)
         walls = create_walls(settings)
@@ -119,9 +129,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def prepare_database(settings: Settings, sim_port: int) -> tuple[int, list[int]]:
-    """A fresh demo database with the sample inventory: the number of cameras, and the ids
-    of the first 16 active ones (the wall the banner's URL opens)."""
+def prepare_database(
+    settings: Settings, sim_port: int, onvif_port: int
+) -> tuple[int, list[int], dict[int, bool]]:
+    """A fresh demo database with the sample inventory: the number of cameras, the ids of
+    the first 16 active ones (the wall the banner's URL opens), and the simulator numbers of
+    the PTZ cameras (True: a limited head), whose onvif_url is set."""
     db_path = settings.database.url.removeprefix("sqlite:///")
     if settings.database.url.startswith("sqlite:///") and db_path != ":memory:":
         for suffix in ("", "-wal", "-shm"):
@@ -145,7 +158,13 @@ def prepare_database(settings: Settings, sim_port: int) -> tuple[int, list[int]]
             sim_base = f"rtsp://127.0.0.1:{sim_port}/"
             count = 0
             wall: list[int] = []
+            ptz: dict[int, bool] = {}
             for camera in session.scalars(select(Camera).order_by(Camera.id)):
+                if camera.code in PTZ_CAMERAS:
+                    number = int(camera.main_url.split("/cam/")[1].split("/")[0])
+                    ptz[number] = camera.code in LIMITED_PTZ
+                    port = onvif_port + number - 1
+                    camera.onvif_url = f"http://127.0.0.1:{port}/onvif/device_service"
                 count += 1
                 if camera.state == "active" and len(wall) < 16:
                     wall.append(camera.id)
@@ -154,7 +173,7 @@ def prepare_database(settings: Settings, sim_port: int) -> tuple[int, list[int]]
                         url = getattr(camera, field)
                         if url:
                             setattr(camera, field, url.replace(SAMPLE_SIM, sim_base))
-        return count, wall
+        return count, wall, ptz
     finally:
         db.dispose()
 
@@ -192,7 +211,9 @@ def create_accounts(settings: Settings) -> dict[str, str]:
     return passwords
 
 
-def start_simulator(cameras: int, args: argparse.Namespace) -> subprocess.Popen[str]:
+def start_simulator(
+    cameras: int, args: argparse.Namespace, ptz: dict[int, bool]
+) -> subprocess.Popen[str]:
     print(f"demo: starting {cameras} simulated cameras (the first run encodes their loops)")
     cmd = [
         sys.executable,
@@ -211,6 +232,12 @@ def start_simulator(cameras: int, args: argparse.Namespace) -> subprocess.Popen[
         "15",
         "--gop",
         "1",
+        "--onvif-port",
+        str(args.onvif_port),
+        "--ptz",
+        ",".join(map(str, sorted(ptz))),
+        "--limited-ptz",
+        ",".join(str(n) for n, limited in sorted(ptz.items()) if limited),
     ]
     proc = subprocess.Popen(  # noqa: S603 (our own CLI)
         cmd, stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
@@ -221,8 +248,9 @@ def start_simulator(cameras: int, args: argparse.Namespace) -> subprocess.Popen[
         line = proc.stdout.readline()
         if not line:
             raise VmsError(
-                f"camera simulator exited (code {proc.wait()}); is port "
-                f"{args.camsim_port} free? Try --camsim-port"
+                f"camera simulator exited (code {proc.wait()}); are port "
+                f"{args.camsim_port} and {args.onvif_port}+ (ONVIF, one per camera) free? "
+                "Try --camsim-port / --onvif-port"
             )
         if line.startswith("READY"):
             return proc
@@ -283,6 +311,7 @@ def print_banner(
         f"  {cameras} simulated cameras. Open a 16-camera wall at",
         f"    {url}",
         f"  (or {base} for the last wall this browser showed)",
+        f"  PTZ cameras (ONVIF, steer them on the full view): {', '.join(PTZ_CAMERAS)}",
     ]
     for name, wall_id in (walls or {}).items():
         lines.append(f"  Open as the wall {name!r}: {base}?wall={wall_id}")

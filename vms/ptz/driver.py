@@ -92,7 +92,7 @@ class MoveRequest:
 
 
 class PtzDriver(Protocol):
-    """One camera's PTZ head. Implementations: `vms.ptz.onvif.OnvifPtz`."""
+    """One camera's PTZ head. Implementations: `vms.ptz.onvif_driver.OnvifPtzDriver`."""
 
     async def capabilities(self) -> PtzCapabilities: ...
 

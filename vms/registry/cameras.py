@@ -18,6 +18,7 @@ from ingest.urls import InvalidCameraUrl
 from vms.db.models.registry import Agency, Camera, CameraCredential, CameraTag
 from vms.errors import Conflict, InvalidInput, NotFound
 from vms.logs import scrub
+from vms.ptz.onvif_url import check_onvif_url
 from vms.registry.schemas import CameraCreate, CameraUpdate
 from vms.registry.thai import search_key
 
@@ -26,7 +27,7 @@ URL_FIELDS = ("main_url", "sub_url")
 CAMERA_FIELDS = (
     "name_th", "name_en", "agency_id", "main_url", "sub_url", "latitude", "longitude",
     "address", "resolution", "model", "install_date", "tags", "state", "central_link",
-    "pull_mode", "rtsp_transport",
+    "pull_mode", "rtsp_transport", "onvif_url",
 )  # fmt: skip
 
 
@@ -69,6 +70,14 @@ def check_urls(values: dict[str, Any], policy: CameraUrlPolicy) -> None:
             problem = scrub(str(exc))
             raise InvalidInput(
                 f"{field}: {problem}", details=[{"field": field, "problem": problem}]
+            ) from None
+    onvif = values.get("onvif_url")
+    if onvif is not None:
+        try:
+            values["onvif_url"] = check_onvif_url(onvif)
+        except ValueError as exc:
+            raise InvalidInput(
+                f"onvif_url: {exc}", details=[{"field": "onvif_url", "problem": str(exc)}]
             ) from None
 
 

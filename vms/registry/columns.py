@@ -38,6 +38,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("central_link", ("เชื่อมโยงส่วนกลาง", "ส่วนกลาง", "central")),
     Column("pull_mode", ("โหมดดึงภาพ", "pull")),
     Column("rtsp_transport", ("transport", "โปรโตคอลขนส่ง")),
+    Column("onvif_url", ("onvif", "onvif address", "ที่อยู่ onvif")),
     Column("username", ("ชื่อผู้ใช้", "user", "user name", "login")),
     Column("password", ("รหัสผ่าน", "pass")),
 )

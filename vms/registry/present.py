@@ -47,6 +47,7 @@ def camera_out(camera: Camera, health: HealthRegistry | None = None) -> CameraOu
         central_link=camera.central_link,
         pull_mode=camera.pull_mode,
         rtsp_transport=camera.rtsp_transport,
+        onvif_url=camera.onvif_url,
         has_credentials=camera.has_credentials,
         created_at=camera.created_at,
         updated_at=camera.updated_at,

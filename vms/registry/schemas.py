@@ -10,10 +10,11 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from vms.db.models.registry import AgencyKind, AgencyState, CameraState, PullMode, Transport
 from vms.inputs import Day, InputModel
+from vms.ptz.onvif_url import check_onvif_url
 from vms.registry.thai import normalize_text, parse_date, parse_number, search_key
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -96,6 +97,13 @@ Tags = Annotated[list[str], BeforeValidator(normalize_tags)]
 Secret = Annotated[str, Field(max_length=200)] | None
 
 
+def _onvif(value: Any) -> Any:
+    return value if value is None else check_onvif_url(value)
+
+
+OnvifUrl = Annotated[OptUrl, AfterValidator(_onvif)]
+
+
 class AgencyCreate(InputModel):
     """A new agency. `code` is short and unique (e.g. "PKT-MUNI-PATONG")."""
 
@@ -160,6 +168,11 @@ class CameraFields(InputModel):
     central_link: bool = False
     pull_mode: PullMode = "always"
     rtsp_transport: Transport | None = None
+    onvif_url: OnvifUrl = Field(
+        None,
+        description="ONVIF device service, http(s)://host[:port]/onvif/device_service; "
+        "no credentials in it (they are username/password). Enables PTZ over ONVIF.",
+    )
     username: Secret = Field(None, description="Camera user name; stored apart from the URL.")
     password: Secret = Field(None, description="Camera password; write-only, never returned.")
 
@@ -173,6 +186,23 @@ class CameraCreate(CameraFields):
 
     @model_validator(mode="after")
     def _named(self) -> CameraCreate:
+        if not (self.name_th or self.name_en):
+            raise ValueError("give name_th or name_en (or both)")
+        if (self.username is None) != (self.password is None):
+            raise ValueError("give both username and password, or neither")
+        return self
+
+
+class CameraOnvifCreate(CameraFields):
+    """A new camera registered by its ONVIF address: main and sub stream URLs are asked of
+    the camera (GetProfiles / GetStreamUri) with these credentials, unless given."""
+
+    code: Code64
+    agency_id: int
+    onvif_url: Annotated[Url, AfterValidator(check_onvif_url)]
+
+    @model_validator(mode="after")
+    def _named(self) -> CameraOnvifCreate:
         if not (self.name_th or self.name_en):
             raise ValueError("give name_th or name_en (or both)")
         if (self.username is None) != (self.password is None):
@@ -225,6 +255,7 @@ class CameraOut(BaseModel):
     central_link: bool
     pull_mode: str
     rtsp_transport: str | None
+    onvif_url: str | None = None
     has_credentials: bool
     created_at: datetime
     updated_at: datetime

@@ -7,11 +7,14 @@ Route bodies stay thin: the work is in vms/registry/. A change commits first, th
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Response, UploadFile, status
+from pydantic import ValidationError
 
+from ingest.url_policy import check_destination
 from vms.access import (
     camera_clause,
     decide_agency,
@@ -25,11 +28,19 @@ from vms.auth.roles import Permission
 from vms.db.models.registry import Camera, CameraState
 from vms.errors import InvalidInput, PayloadTooLarge
 from vms.inputs import MAX_INT
+from vms.ptz.onvif_probe import discover
+from vms.ptz.onvif_url import check_onvif_url
 from vms.registry import cameras
 from vms.registry.exporter import MEDIA_TYPES, export_cameras
 from vms.registry.importer import ImportReport, import_cameras
 from vms.registry.present import camera_out
-from vms.registry.schemas import CameraCreate, CameraOut, CameraPage, CameraUpdate
+from vms.registry.schemas import (
+    CameraCreate,
+    CameraOnvifCreate,
+    CameraOut,
+    CameraPage,
+    CameraUpdate,
+)
 from vms.registry.spreadsheet import MAX_FILE_BYTES
 from vms.registry.url_policy import url_policy
 from vms.services import Services
@@ -82,6 +93,57 @@ def create_camera(
     require_agency(principal, Permission.MANAGE_CAMERAS, body.agency_id, not_found=missing)
     policy = url_policy(services.settings)
     camera = cameras.create_camera(session, body, policy)
+    session.commit()
+    _changed(services, "created", [camera.id])
+    _audit(services, principal, "camera.create", camera)
+    return _out(services, camera)
+
+
+@router.post(
+    "/onvif",
+    status_code=status.HTTP_201_CREATED,
+    responses={424: {"description": "the camera is unreachable, refused the credentials, "
+                     "or answered with an error (the message names which)"}},
+)  # fmt: skip
+def create_camera_by_onvif(
+    body: CameraOnvifCreate, session: SessionDep, services: ServicesDep, principal: CurrentPrincipal
+) -> CameraOut:
+    """Register a camera by its ONVIF device service and credentials: main and sub stream
+    URLs come from the camera's GetProfiles / GetStreamUri (unless given). 422 on a refused
+    address, 424 naming the problem if the camera is unreachable, refuses the credentials or
+    gives no stream address."""
+    missing = f"no agency with id {body.agency_id}"
+    require_agency(principal, Permission.MANAGE_CAMERAS, body.agency_id, not_found=missing)
+    try:
+        onvif_url = check_onvif_url(body.onvif_url)
+    except ValueError as exc:
+        problem = str(exc)
+        raise InvalidInput(
+            f"onvif_url: {problem}", details=[{"field": "onvif_url", "problem": problem}]
+        ) from None
+    policy = url_policy(services.settings)
+    # the camera networks bound where the server connects: checked before any connection
+    try:
+        check_destination(onvif_url, policy.networks, policy.refused_ports, strict_names=True)
+    except ValueError as exc:
+        problem = str(exc)
+        raise InvalidInput(
+            f"onvif_url: {problem}", details=[{"field": "onvif_url", "problem": problem}]
+        ) from None
+    # A worker thread (this route is sync): its own short event loop for the camera's answers.
+    found = asyncio.run(discover(onvif_url, body.username, body.password))
+    values = body.model_dump(exclude_unset=True) | {"onvif_url": onvif_url}
+    for field, answer in (("main_url", found.main_url), ("sub_url", found.sub_url),
+                          ("model", found.model and found.model[:200])):  # fmt: skip
+        if values.get(field) is None:
+            values[field] = answer
+    try:
+        create = CameraCreate.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "body"
+        raise InvalidInput(f"{where}: {error['msg']}") from None
+    camera = cameras.create_camera(session, create, policy)
     session.commit()
     _changed(services, "created", [camera.id])
     _audit(services, principal, "camera.create", camera)

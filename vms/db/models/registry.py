@@ -125,6 +125,7 @@ class Camera(Base):
     central_link: Mapped[bool] = mapped_column(Boolean, default=False)
     pull_mode: Mapped[str] = mapped_column(String(16), default="always")
     rtsp_transport: Mapped[str | None] = mapped_column(String(3))
+    onvif_url: Mapped[str | None] = mapped_column(String(2048))  # ONVIF device service
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
