@@ -63,6 +63,9 @@ def test_onvif_refusals_name_the_problem(
         (f"http://{USER}:{PASSWORD}@127.0.0.1/onvif/device_service", "credentials"),
         ("http://127.0.0.1/cgi-bin/other", "path"),
         ("http:///onvif/device_service", "host"),
+        # outside the camera networks (the metadata address): refused before any connection
+        ("http://169.254.169.254/onvif/device_service", "169.254.169.254"),
+        ("http://2130706433/onvif/device_service", "onvif_url"),
     ):
         r = api_client.post("/api/v1/cameras/onvif", json=_body(agency_id, bad))
         assert r.status_code == 422, (bad, r.text)
@@ -132,7 +135,7 @@ def test_onvif_url_through_import_and_export(api_client: TestClient, agency_id: 
     code = api_client.get(f"/api/v1/agencies/{agency_id}").json()["code"]
     good = (
         "code,name_en,agency,main_url,onvif\r\n"
-        f"ONV-1,Dome,{code},rtsp://10.1.0.1/1,http://10.1.0.1:8080\r\n"
+        f"ONV-1,Dome,{code},rtsp://127.0.0.1:9/1,http://10.1.0.1:8080\r\n"
     ).encode()
     files = {"file": ("cams.csv", good, "text/csv")}
     report = api_client.post("/api/v1/cameras/import", files=files).json()
@@ -144,7 +147,7 @@ def test_onvif_url_through_import_and_export(api_client: TestClient, agency_id: 
     assert "http://10.1.0.1:8080/onvif/device_service" in exported
     bad = (
         "code,name_en,agency,main_url,onvif_url\r\n"
-        f"ONV-2,Dome,{code},rtsp://10.1.0.1/2,http://u:{PASSWORD}@10.1.0.2/\r\n"
+        f"ONV-2,Dome,{code},rtsp://127.0.0.1:9/2,http://u:{PASSWORD}@10.1.0.2/\r\n"
     ).encode()
     files = {"file": ("cams.csv", bad, "text/csv")}
     report = api_client.post("/api/v1/cameras/import", files=files).json()
