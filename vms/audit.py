@@ -119,32 +119,43 @@ class AuditTrail:
 
     def _append_once(self, entry: AuditEntry, at: datetime) -> AuditRecord:
         with self._lock, self.db.session() as session:
-            if self.db.is_sqlite:
-                # a write statement takes SQLite's write lock before we read the tail, so a
-                # writer in another process waits here instead of forking the chain
-                session.execute(text("UPDATE audit_records SET seq = seq WHERE 1 = 0"))
-            else:
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-            tail = session.scalars(
-                select(AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
-            ).first()
-            record = AuditRecord(
-                at=at,
-                action=entry.action,
-                outcome=entry.outcome,
-                user_id=entry.user_id,
-                username=entry.username,
-                agency_id=entry.agency_id,
-                camera_id=entry.camera_id,
-                camera_agency_id=entry.camera_agency_id,
-                client_addr=entry.client_addr,
-                detail=dict(entry.detail),
-                prev_hash=tail or GENESIS,
-            )
-            record.hash = record_hash(record)
-            session.add(record)
-            session.flush()
-            return record
+            return self._chain(session, entry, at)
+
+    def append_in(
+        self, session: Session, entry: AuditEntry, at: datetime | None = None
+    ) -> AuditRecord:
+        """Add one record inside the caller's unit of work: it commits (or rolls back) with the
+        change it records. The chain lock is held until that transaction ends (blocking)."""
+        with self._lock:
+            return self._chain(session, entry, at or datetime.now(UTC))
+
+    def _chain(self, session: Session, entry: AuditEntry, at: datetime) -> AuditRecord:
+        if self.db.is_sqlite:
+            # a write statement takes SQLite's write lock before we read the tail, so a
+            # writer in another process waits here instead of forking the chain
+            session.execute(text("UPDATE audit_records SET seq = seq WHERE 1 = 0"))
+        else:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        tail = session.scalars(
+            select(AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
+        ).first()
+        record = AuditRecord(
+            at=at,
+            action=entry.action,
+            outcome=entry.outcome,
+            user_id=entry.user_id,
+            username=entry.username,
+            agency_id=entry.agency_id,
+            camera_id=entry.camera_id,
+            camera_agency_id=entry.camera_agency_id,
+            client_addr=entry.client_addr,
+            detail=dict(entry.detail),
+            prev_hash=tail or GENESIS,
+        )
+        record.hash = record_hash(record)
+        session.add(record)
+        session.flush()
+        return record
 
     def verify(self, batch: int = 1000) -> Verification:
         """Walk the whole chain in order; report the first record whose link is broken."""

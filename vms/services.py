@@ -24,6 +24,7 @@ from vms.camera_sync import CameraSync
 from vms.config import Settings
 from vms.db.engine import Database
 from vms.db.migrate import upgrade as upgrade_database
+from vms.emergency.service import EmergencyService
 from vms.events import EventBus, InProcessEventBus
 from vms.events_redis import RedisEventBus
 from vms.view_access import ViewAccessWatcher
@@ -57,7 +58,10 @@ class Services:
             IngestCollector(self.health, self.bus, lambda: self.ingest.handoff_drops)
         )
         self.identity = IdentityServices(settings, self.db, self.events)
-        self.view_audit = ViewAudit(self.identity.audit, self.db)
+        self.emergency = EmergencyService(
+            settings.emergency, self.db, self.identity.audit, self.events
+        )
+        self.view_audit = ViewAudit(self.identity.audit, self.db, self.emergency.override)
         self.relay = RelayManager(
             settings.relay,
             self.bus,
@@ -66,7 +70,9 @@ class Services:
             on_start=self.view_audit.started,
             on_end=self.view_audit.ended,
         )
-        self.view_access = ViewAccessWatcher(self.relay, self.db, self.identity.auth, self.events)
+        self.view_access = ViewAccessWatcher(
+            self.relay, self.db, self.identity.auth, self.events, emergency=self.emergency.override
+        )
         self.metrics.register(RelayCollector(self.relay.stats))
         self.camera_sync = CameraSync(
             self.db, self.events, ingest=lambda: getattr(self, "ingest", None)
@@ -78,6 +84,7 @@ class Services:
         await asyncio.to_thread(upgrade_database, self.db.engine)
         await self.events.start()
         await self.identity.start()
+        await self.emergency.start()
         await self.view_audit.start()
         await self.relay.start()
         await self.view_access.start()
@@ -93,6 +100,7 @@ class Services:
         await self.view_access.stop()
         await self.relay.stop()
         await self.view_audit.stop()
+        await self.emergency.stop()
         await self.identity.stop()
         await self.events.stop()
         self.db.dispose()

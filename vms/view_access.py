@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,6 +24,7 @@ from vms.auth.roles import Permission
 from vms.auth.sessions import Authenticator
 from vms.db.engine import Database
 from vms.db.models.registry import Camera
+from vms.emergency.override import Override
 from vms.events import EventBus, EventSubscription
 
 log = logging.getLogger(__name__)
@@ -53,12 +55,14 @@ class ViewAccessWatcher:
         events: EventBus,
         *,
         recheck_s: float = RECHECK_S,
+        emergency: Callable[[], Override | None] = lambda: None,
     ) -> None:
         self.relay = relay
         self.db = db
         self.auth = auth
         self.events = events
         self.recheck_s = recheck_s
+        self.emergency = emergency
         self.ended_total = 0
         self._sub: EventSubscription | None = None
         self._task: asyncio.Task[None] | None = None
@@ -105,6 +109,7 @@ class ViewAccessWatcher:
     def _decide_all(self, views: list[RunningView]) -> dict[str, str]:
         """Session id -> why it must end, for the views no longer allowed (blocking: SQL)."""
         now = datetime.now(UTC)
+        override = self.emergency()
         with self.db.session() as session:
             cameras = _cameras(session, {v.camera_id for v in views})
             fresh: dict[tuple[int, str, int | None], Principal | None] = {}
@@ -122,7 +127,7 @@ class ViewAccessWatcher:
                     ending[view.session_id] = SIGNED_OUT
                 elif camera is None or camera.state == "retired":
                     ending[view.session_id] = "camera removed"
-                elif not decide(principal, Permission.VIEW_LIVE, camera, now):
+                elif not decide(principal, Permission.VIEW_LIVE, camera, now, emergency=override):
                     ending[view.session_id] = REVOKED
             return ending
 

@@ -82,3 +82,10 @@ SHARE_LEVELS: dict[str, frozenset[Permission]] = {
     "control": frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS, P.CONTROL}),
     "export": frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS, P.CONTROL, P.EXPORT}),
 }
+
+# What the governor's emergency override grants, for cameras in its scope, on every agency.
+EMERGENCY_PERMISSIONS: frozenset[Permission] = frozenset(
+    {P.VIEW_LIVE, P.VIEW_RECORDINGS, P.CONTROL, P.EXPORT}
+)
+# Command-center roles the override empowers when a declaration includes the command center.
+EMERGENCY_COMMAND_CENTER_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.OPERATOR})
