@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from relay.manager import RelayManager
-from vms.access import decide
+from vms.access import as_utc, decide
 from vms.auth.principal import Principal
 from vms.auth.roles import Permission
 from vms.auth.sessions import Authenticator
@@ -84,13 +84,23 @@ class ViewAccessWatcher:
 
     async def _run(self, sub: EventSubscription) -> None:
         while not sub.closed:
-            await sub.get(self.recheck_s)  # an access change, or the periodic re-check
+            wait = await asyncio.to_thread(self._wait_s)
+            await sub.get(wait)  # an access change, the periodic re-check, or an expiry
             while await sub.get(0) is not None:  # a burst of changes is one pass
                 pass
             try:
                 await self.check()
             except Exception:
                 log.exception("re-deciding running live views failed; retrying on the next change")
+
+    def _wait_s(self) -> float:
+        """Until the next periodic re-check, or sooner: just past the end of an emergency in
+        force, so views only it allowed end when it expires (blocking on a cache miss)."""
+        override = self.emergency()
+        if override is None or override.ends_at is None or not override.in_force(_now()):
+            return self.recheck_s
+        left = (as_utc(override.ends_at) - _now()).total_seconds() + 0.05
+        return max(0.05, min(self.recheck_s, left))
 
     async def check(self) -> int:
         """Re-decide every running view now; returns how many were ended."""
@@ -130,6 +140,10 @@ class ViewAccessWatcher:
                 elif not decide(principal, Permission.VIEW_LIVE, camera, now, emergency=override):
                     ending[view.session_id] = REVOKED
             return ending
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _cameras(session: Session, ids: set[int]) -> dict[int, Camera]:

@@ -4,6 +4,7 @@ ending the emergency ends the view at once (the same re-decision a revoked grant
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -50,3 +51,27 @@ async def test_view_under_override_is_marked_and_ends_with_it(stations: Stations
     assert start["username"] == "gov-b" and start["detail"]["emergency_id"] == emergency_id
     assert end["detail"]["emergency_id"] == emergency_id
     assert end["detail"]["reason"] == "access revoked"
+
+
+async def test_view_under_override_ends_when_it_expires(stations: Stations) -> None:
+    gov = stations.user("gov-b", Role.GOVERNOR, "b")
+    body = {
+        "type": "natural_disaster",
+        "reason": "flood",
+        "duration_s": 3,
+        "scope": {"agency_ids": [stations.agencies["a"]], "tags": []},
+        "include_command_center": False,
+    }
+    async with httpx.AsyncClient(timeout=20, headers=gov) as http:
+        r = await http.post(f"{stations.server.url}/api/v1/emergency", json=body)
+        assert r.status_code == 201, r.text
+        ends_at = datetime.fromisoformat(r.json()["ends_at"])
+        client = WhepClient(stations.endpoint + "?stream=sub", http)
+        await client.start()
+        await client.frame()
+        await eventually(lambda: stations.sessions() == 0, "the view ended at expiry", 10)
+        # by time, not by the 30 s periodic re-check: within a second of ends_at
+        late = (datetime.now(UTC) - ends_at).total_seconds()
+        assert -0.1 < late < 1.0, late
+        camera = f"{stations.server.url}/api/v1/cameras/{stations.camera_id}"
+        assert (await http.get(camera)).status_code == 404
