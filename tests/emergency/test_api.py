@@ -5,6 +5,7 @@ unshared camera of another agency to the governor only while it is in force."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from sqlalchemy import select
@@ -188,3 +189,14 @@ def test_receipt_per_agency(world: World) -> None:
     assert admin.get(url, params={"agency_id": police}).status_code == 200
     assert admin.get(url, params={"agency_id": muni}).status_code == 403
     assert gov.get("/api/v1/emergency/9999/report", params={"agency_id": police}).status_code == 404
+
+
+def test_two_declarations_at_once_one_wins(world: World) -> None:
+    clients = [world.client_as("governor", "gov", suffix=str(i)) for i in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        codes = sorted(
+            pool.map(lambda c: c.post("/api/v1/emergency", json=_body()).status_code, clients)
+        )
+    assert codes == [201, 409]
+    assert _actions(world) == ["emergency.declare"]
+    assert world.services.identity.audit.verify().ok

@@ -206,7 +206,17 @@ def history(
     return [_out(session, row, now) for row in services.emergency.history(session)]
 
 
-@router.get("/{emergency_id}/report", response_model=None)
+@router.get(
+    "/{emergency_id}/report",
+    response_model=None,
+    responses={
+        200: {
+            "model": ReceiptOut,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "The receipt as JSON, or as CSV with format=csv.",
+        }
+    },
+)
 def report(
     emergency_id: int,
     principal: CurrentPrincipal,
