@@ -111,6 +111,8 @@ class EmergencyService:
         self.events = events
         self.cache_s = cache_s
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._generation = 0
         self._cached: tuple[float, Override | None] | None = None
         self._sub: EventSubscription | None = None
         self._task: asyncio.Task[None] | None = None
@@ -138,24 +140,40 @@ class EmergencyService:
     def invalidate(self) -> None:
         with self._lock:
             self._cached = None
+            self._generation += 1
 
     # -- reading ---------------------------------------------------------------------------
 
     def override(self) -> Override | None:
         """The open declaration as the access decision sees it (cached; blocking on a miss)."""
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh[1]
+        # one loader at a time: concurrent misses (every request after an event) wait for its
+        # answer instead of each taking a second pooled connection
+        with self._load_lock:
+            fresh = self._fresh()
+            if fresh is not None:
+                return fresh[1]
+            with self._lock:
+                generation = self._generation
+            try:
+                with self.db.session() as session:
+                    value = self._load_override(session)
+            except Exception:
+                log.exception("reading the emergency state failed; deciding without the override")
+                return None
+            with self._lock:
+                if generation == self._generation:  # no change announced while we read
+                    self._cached = (time.monotonic(), value)
+            return value
+
+    def _fresh(self) -> tuple[float, Override | None] | None:
         with self._lock:
             cached = self._cached
         if cached is not None and time.monotonic() - cached[0] < self.cache_s:
-            return cached[1]
-        try:
-            with self.db.session() as session:
-                value = self._load_override(session)
-        except Exception:
-            log.exception("reading the emergency state failed; deciding without the override")
-            return None
-        with self._lock:
-            self._cached = (time.monotonic(), value)
-        return value
+            return cached
+        return None
 
     def _load_override(self, session: Session) -> Override | None:
         row = self.current(session, datetime.now(UTC))
