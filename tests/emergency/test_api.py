@@ -200,3 +200,17 @@ def test_two_declarations_at_once_one_wins(world: World) -> None:
     assert codes == [201, 409]
     assert _actions(world) == ["emergency.declare"]
     assert world.services.identity.audit.verify().ok
+
+
+def test_unconfirmed_declaration_lapses_by_time(world: World) -> None:
+    world.services.emergency.config = EmergencyConfig(require_confirmation=True, confirm_within_s=1)
+    gov = world.client_as("governor", "gov")
+    r = gov.post("/api/v1/emergency", json=_body())
+    assert r.status_code == 201 and r.json()["state"] == "pending_confirmation"
+    time.sleep(1.1)
+    assert gov.get("/api/v1/emergency").json() == {"active": False}
+    r = world.client_as("governor", "gov", suffix="2").post("/api/v1/emergency/confirm")
+    assert r.status_code == 409 and "no emergency is waiting" in r.json()["detail"]
+    assert [h["state"] for h in gov.get("/api/v1/emergency/history").json()] == ["lapsed"]
+    # a new declaration may be made once the old one lapsed
+    assert gov.post("/api/v1/emergency", json=_body()).status_code == 201
