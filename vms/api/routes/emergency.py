@@ -245,9 +245,9 @@ def report(
         period_start=rec.period_start,
         period_end=rec.period_end,
         counts=rec.counts(),
-        lines=[ReceiptLineOut(**vars_of(line)) for line in rec.lines],
+        lines=[ReceiptLineOut(**_line_fields(line)) for line in rec.lines],
     )
 
 
-def vars_of(line: object) -> dict[str, Any]:
+def _line_fields(line: object) -> dict[str, Any]:
     return {name: getattr(line, name) for name in ReceiptLineOut.model_fields}
