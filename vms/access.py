@@ -1,9 +1,10 @@
 """THE access decision: who may do what to which camera, now.
 
 Every route, the live relay and the listings ask here and nowhere else, so a new rule (the
-governor's emergency override is next) is added in one place. The inputs are plain values - the
-principal (with the sharing grants towards its agency), the permission, the camera's identity
-and the time - so the decision is a pure function and is tested as one.
+governor's emergency override) is added in one place. The inputs are plain values - the
+principal (with the sharing grants towards its agency), the permission, the camera's identity,
+the time and the emergency override in force (`vms.emergency.override.Override`, or None) - so
+the decision is a pure function and is tested as one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from vms.auth.principal import Principal
 from vms.auth.roles import (
+    AUDIT_ALL_ROLES,
     PTZ_AGENCY_ADMIN_ROLES,
     PTZ_COMMAND_CENTER_ROLES,
     PTZ_SUPERVISOR_ROLES,
@@ -29,6 +31,7 @@ from vms.auth.roles import (
 )
 from vms.db.engine import Database
 from vms.db.models.registry import Camera, CameraTag
+from vms.emergency.override import Override
 from vms.errors import Forbidden, NotFound
 
 SHAREABLE: frozenset[Permission] = SHARE_LEVELS["export"]
@@ -98,11 +101,13 @@ class GrantRule:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The answer and why; `grant_id` names the sharing agreement that allowed it, if one did."""
+    """The answer and why; `grant_id` names the sharing agreement that allowed it, if one did,
+    `emergency_id` the emergency declaration, if only the override allowed it."""
 
     allowed: bool
     reason: str
     grant_id: int | None = None
+    emergency_id: int | None = None
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -116,9 +121,28 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def decide(
+    principal: Principal,
+    permission: Permission,
+    camera: CameraRef,
+    now: datetime,
+    *,
+    emergency: Override | None = None,
+) -> Decision:
+    """May `principal` do `permission` to `camera` at `now` (with `emergency` in force, if any)?
+
+    The override only ever adds: what is allowed without it is allowed, and said so, with it."""
+    decision = _decide_shared(principal, permission, camera, now)
+    if decision or emergency is None:
+        return decision
+    if emergency.applies(principal, permission, now) and emergency.in_scope(camera):
+        return Decision(True, "emergency override", emergency_id=emergency.id)
+    return decision
+
+
+def _decide_shared(
     principal: Principal, permission: Permission, camera: CameraRef, now: datetime
 ) -> Decision:
-    """May `principal` do `permission` to `camera` at `now`?"""
+    """The decision by roles and sharing agreements alone."""
     if not principal.can(permission):
         return Decision(False, f"role {principal.role} lacks {permission}")
     if principal.is_global:
@@ -142,10 +166,12 @@ def decide_agency(principal: Principal, permission: Permission, agency_id: int) 
     return Decision(False, "another agency")
 
 
-def can_see(principal: Principal, camera: CameraRef, now: datetime) -> bool:
+def can_see(
+    principal: Principal, camera: CameraRef, now: datetime, *, emergency: Override | None = None
+) -> bool:
     """Whether the camera exists as far as this principal is concerned."""
     return any(
-        decide(principal, p, camera, now)
+        decide(principal, p, camera, now, emergency=emergency)
         for p in (Permission.VIEW_LIVE, Permission.VIEW_RECORDINGS, Permission.MANAGE_CAMERAS)
     )
 
@@ -157,14 +183,15 @@ def require(
     now: datetime | None = None,
     *,
     not_found: str | None = None,
+    emergency: Override | None = None,
 ) -> Decision:
     """Allow or raise: NotFound when the camera is invisible to the caller (the same answer
     as a missing camera, message `not_found`), Forbidden when visible but not allowed."""
     moment = now or datetime.now(UTC)
-    decision = decide(principal, permission, camera, moment)
+    decision = decide(principal, permission, camera, moment, emergency=emergency)
     if decision:
         return decision
-    if not can_see(principal, camera, moment):
+    if not can_see(principal, camera, moment, emergency=emergency):
         raise NotFound(not_found or f"camera {camera.id} not found")
     raise Forbidden(f"not allowed: {permission} on camera {camera.id} ({decision.reason})")
 
@@ -185,19 +212,50 @@ C = TypeVar("C", bound=CameraRef)
 
 
 def visible(
-    principal: Principal, permission: Permission, cameras: Iterable[C], now: datetime
+    principal: Principal,
+    permission: Permission,
+    cameras: Iterable[C],
+    now: datetime,
+    *,
+    emergency: Override | None = None,
 ) -> list[C]:
     """The cameras a listing may show: those `permission` is allowed on."""
-    return [c for c in cameras if decide(principal, permission, c, now)]
+    return [c for c in cameras if decide(principal, permission, c, now, emergency=emergency)]
 
 
 def camera_clause(
-    principal: Principal, permission: Permission, now: datetime
+    principal: Principal,
+    permission: Permission,
+    now: datetime,
+    *,
+    emergency: Override | None = None,
 ) -> ColumnElement[bool]:
     """The same decision as a WHERE clause over `Camera`, for listings and counts in SQL.
 
     Mirrors `decide` rule for rule; tests hold the two to the same answers.
     """
+    shared = _shared_clause(principal, permission, now)
+    if emergency is None or not emergency.applies(principal, permission, now):
+        return shared
+    return or_(shared, _scope_clause(emergency))
+
+
+def _scope_clause(emergency: Override) -> ColumnElement[bool]:
+    """The cameras in a declaration's scope, as SQL (mirrors `Override.in_scope`)."""
+    if emergency.scope_all:
+        return true()
+    parts: list[ColumnElement[bool]] = [false()]
+    if emergency.agency_ids:
+        parts.append(Camera.agency_id.in_(sorted(emergency.agency_ids)))
+    if emergency.tags:
+        tagged = select(CameraTag.camera_id).where(CameraTag.tag.in_(sorted(emergency.tags)))
+        parts.append(Camera.id.in_(tagged))
+    return or_(*parts)
+
+
+def _shared_clause(
+    principal: Principal, permission: Permission, now: datetime
+) -> ColumnElement[bool]:
     if not principal.can(permission):
         return false()
     if principal.is_global:
@@ -231,22 +289,31 @@ def require_camera(
     *,
     not_found: str,
     now: datetime | None = None,
+    emergency: Override | None = None,
 ) -> Camera:
     """Load the camera and allow or raise; a missing and an invisible camera both raise
     NotFound(`not_found`), so the caller's 404 reads the same for both."""
     camera = session.get(Camera, camera_id)
     if camera is None:
         raise NotFound(not_found)
-    require(principal, permission, camera, now, not_found=not_found)
+    require(principal, permission, camera, now, not_found=not_found, emergency=emergency)
     return camera
 
 
 def check_camera(
-    db: Database, principal: Principal, permission: Permission, camera_id: int, *, not_found: str
+    db: Database,
+    principal: Principal,
+    permission: Permission,
+    camera_id: int,
+    *,
+    not_found: str,
+    emergency: Override | None = None,
 ) -> None:
     """`require_camera` in its own short session (for async routes: call in a thread)."""
     with db.session() as session:
-        require_camera(session, principal, permission, camera_id, not_found=not_found)
+        require_camera(
+            session, principal, permission, camera_id, not_found=not_found, emergency=emergency
+        )
 
 
 def require_global(principal: Principal, permission: Permission) -> Decision:
@@ -271,30 +338,39 @@ Standing = Literal[
 @dataclass(frozen=True, slots=True)
 class ControlContext:
     """What the PTZ decision reads besides the principal and the camera: the time, whether the
-    caller's agency is a command center, and - a seam for the governor's override, not yet
-    declared anywhere - whether an emergency is in force."""
+    caller's agency is a command center, and the governor's emergency override if one is open
+    (`vms.emergency.override.Override`; the decision asks it whether it is in force, whom it
+    empowers and which cameras it covers)."""
 
     now: datetime
     command_center: bool = False
-    emergency: bool = False
+    emergency: Override | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ControlDecision:
-    """May the principal steer the camera, why, and in which standing (its priority class)."""
+    """May the principal steer the camera, why, in which standing (its priority class), and
+    the emergency declaration if only the override allowed it."""
 
     allowed: bool
     reason: str
     standing: Standing | None = None
+    emergency_id: int | None = None
 
     def __bool__(self) -> bool:
         return self.allowed
 
 
 def decide_ptz(principal: Principal, camera: CameraRef, ctx: ControlContext) -> ControlDecision:
-    """THE PTZ decision: may `principal` steer `camera`, and with which standing?"""
-    if ctx.emergency and principal.can(Permission.DECLARE_EMERGENCY):
-        return ControlDecision(True, "emergency command", "emergency")
+    """THE PTZ decision: may `principal` steer `camera`, and with which standing? An override
+    in force that empowers the caller and covers the camera puts them above everyone."""
+    emergency = ctx.emergency
+    if (
+        emergency is not None
+        and emergency.applies(principal, Permission.CONTROL, ctx.now)
+        and emergency.in_scope(camera)
+    ):
+        return ControlDecision(True, "emergency command", "emergency", emergency.id)
     if not principal.can(Permission.CONTROL):
         return ControlDecision(False, f"role {principal.role} lacks {Permission.CONTROL}")
     if principal.is_global:
@@ -322,7 +398,7 @@ def require_ptz(
     decision = decide_ptz(principal, camera, ctx)
     if decision:
         return decision
-    if not can_see(principal, camera, ctx.now):
+    if not can_see(principal, camera, ctx.now, emergency=ctx.emergency):
         raise NotFound(not_found)
     raise Forbidden(f"not allowed to steer camera {camera.id} ({decision.reason})")
 
@@ -395,3 +471,24 @@ def require_wall(
     if not decide_wall(principal, WallAction.VIEW, wall):
         raise NotFound(not_found)
     raise Forbidden(f"not allowed: {action} ({decision.reason})")
+
+
+def require_emergency_command(principal: Principal) -> Decision:
+    """Allow or raise Forbidden for declaring, confirming, extending or ending an emergency."""
+    if principal.can(Permission.DECLARE_EMERGENCY):
+        return Decision(True, "declare permission")
+    raise Forbidden(
+        f"role {principal.role} lacks {Permission.DECLARE_EMERGENCY}: only the governor's "
+        "office declares, confirms, extends or ends an emergency"
+    )
+
+
+def require_emergency_report(principal: Principal, agency_id: int) -> Decision:
+    """An agency's emergency receipt: the governor's office, audit-all roles, or the agency's
+    own auditors; another agency's receipt is Forbidden (the agency ids are not secret)."""
+    if principal.can(Permission.DECLARE_EMERGENCY):
+        return Decision(True, "declare permission")
+    if principal.can(Permission.VIEW_AUDIT):
+        if principal.role in AUDIT_ALL_ROLES or principal.agency_id == agency_id:
+            return Decision(True, "audit")
+    raise Forbidden(f"not allowed: the emergency receipt of agency {agency_id}")

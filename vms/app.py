@@ -14,6 +14,7 @@ from vms.api.routes import audit as audit_routes
 from vms.api.routes import auth as auth_routes
 from vms.api.routes import cameras as cameras_routes
 from vms.api.routes import coverage as coverage_routes
+from vms.api.routes import emergency as emergency_routes
 from vms.api.routes import grants as grants_routes
 from vms.api.routes import layouts as layouts_routes
 from vms.api.routes import ops as ops_routes
@@ -62,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
         grants_routes,
         audit_routes,
         coverage_routes,
+        emergency_routes,
     ):
         app.include_router(identity_routes.router)
     app.include_router(agencies_routes.router)

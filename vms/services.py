@@ -26,6 +26,7 @@ from vms.camera_sync import CameraSync
 from vms.config import Settings
 from vms.db.engine import Database
 from vms.db.migrate import upgrade as upgrade_database
+from vms.emergency.service import EmergencyService
 from vms.events import EventBus, InProcessEventBus
 from vms.events_redis import RedisEventBus
 from vms.ptz.control import DriverFactory, PtzControl
@@ -64,7 +65,10 @@ class Services:
         )
         self.identity = IdentityServices(settings, self.db, self.events)
         self.metrics.register(HashPoolCollector(self.identity.hashing))
-        self.view_audit = ViewAudit(self.identity.audit, self.db)
+        self.emergency = EmergencyService(
+            settings.emergency, self.db, self.identity.audit, self.events
+        )
+        self.view_audit = ViewAudit(self.identity.audit, self.db, self.emergency.override)
         self.relay = RelayManager(
             settings.relay,
             self.bus,
@@ -73,7 +77,9 @@ class Services:
             on_start=self.view_audit.started,
             on_end=self.view_audit.ended,
         )
-        self.view_access = ViewAccessWatcher(self.relay, self.db, self.identity.auth, self.events)
+        self.view_access = ViewAccessWatcher(
+            self.relay, self.db, self.identity.auth, self.events, emergency=self.emergency.override
+        )
         self.metrics.register(RelayCollector(self.relay.stats))
         self.camera_sync = CameraSync(
             self.db, self.events, ingest=lambda: getattr(self, "ingest", None)
@@ -97,6 +103,7 @@ class Services:
         await asyncio.to_thread(upgrade_database, self.db.engine)
         await self.events.start()
         await self.identity.start()
+        await self.emergency.start()
         await self.view_audit.start()
         await self.relay.start()
         await self.view_access.start()
@@ -114,6 +121,7 @@ class Services:
         await self.view_access.stop()
         await self.relay.stop()
         await self.view_audit.stop()
+        await self.emergency.stop()
         await self.identity.stop()
         await self.events.stop()
         self.db.dispose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,12 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from relay.manager import RelayManager
-from vms.access import decide
+from vms.access import as_utc, decide
 from vms.auth.principal import Principal
 from vms.auth.roles import Permission
 from vms.auth.sessions import Authenticator
 from vms.db.engine import Database
 from vms.db.models.registry import Camera
+from vms.emergency.override import Override
 from vms.events import EventBus, EventSubscription
 
 log = logging.getLogger(__name__)
@@ -53,12 +55,14 @@ class ViewAccessWatcher:
         events: EventBus,
         *,
         recheck_s: float = RECHECK_S,
+        emergency: Callable[[], Override | None] = lambda: None,
     ) -> None:
         self.relay = relay
         self.db = db
         self.auth = auth
         self.events = events
         self.recheck_s = recheck_s
+        self.emergency = emergency
         self.ended_total = 0
         self._sub: EventSubscription | None = None
         self._task: asyncio.Task[None] | None = None
@@ -80,13 +84,23 @@ class ViewAccessWatcher:
 
     async def _run(self, sub: EventSubscription) -> None:
         while not sub.closed:
-            await sub.get(self.recheck_s)  # an access change, or the periodic re-check
+            wait = await asyncio.to_thread(self._wait_s)
+            await sub.get(wait)  # an access change, the periodic re-check, or an expiry
             while await sub.get(0) is not None:  # a burst of changes is one pass
                 pass
             try:
                 await self.check()
             except Exception:
                 log.exception("re-deciding running live views failed; retrying on the next change")
+
+    def _wait_s(self) -> float:
+        """Until the next periodic re-check, or sooner: just past the end of an emergency in
+        force, so views only it allowed end when it expires (blocking on a cache miss)."""
+        override = self.emergency()
+        if override is None or override.ends_at is None or not override.in_force(_now()):
+            return self.recheck_s
+        left = (as_utc(override.ends_at) - _now()).total_seconds() + 0.05
+        return max(0.05, min(self.recheck_s, left))
 
     async def check(self) -> int:
         """Re-decide every running view now; returns how many were ended."""
@@ -105,6 +119,7 @@ class ViewAccessWatcher:
     def _decide_all(self, views: list[RunningView]) -> dict[str, str]:
         """Session id -> why it must end, for the views no longer allowed (blocking: SQL)."""
         now = datetime.now(UTC)
+        override = self.emergency()
         with self.db.session() as session:
             cameras = _cameras(session, {v.camera_id for v in views})
             fresh: dict[tuple[int, str, int | None], Principal | None] = {}
@@ -122,9 +137,13 @@ class ViewAccessWatcher:
                     ending[view.session_id] = SIGNED_OUT
                 elif camera is None or camera.state == "retired":
                     ending[view.session_id] = "camera removed"
-                elif not decide(principal, Permission.VIEW_LIVE, camera, now):
+                elif not decide(principal, Permission.VIEW_LIVE, camera, now, emergency=override):
                     ending[view.session_id] = REVOKED
             return ending
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _cameras(session: Session, ids: set[int]) -> dict[int, Camera]:

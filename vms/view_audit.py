@@ -11,12 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from relay.session import ViewerSession
+from vms.access import decide
 from vms.audit import AuditEntry, AuditTrail
+from vms.auth.principal import Principal
+from vms.auth.roles import Permission
 from vms.db.engine import Database
 from vms.db.models.registry import Camera
+from vms.emergency.override import Override
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +33,23 @@ DRAIN_S = 5.0
 class ViewAudit:
     """Turns view start/end callbacks into audit records; owns the writer task."""
 
-    def __init__(self, audit: AuditTrail, db: Database, *, maxsize: int = QUEUE_MAX) -> None:
+    def __init__(
+        self,
+        audit: AuditTrail,
+        db: Database,
+        emergency: Callable[[], Override | None] = lambda: None,
+        *,
+        maxsize: int = QUEUE_MAX,
+    ) -> None:
         self.audit = audit
         self.db = db
+        self.emergency = emergency
         self.dropped = 0
         self.written = 0
         self._queue: asyncio.Queue[AuditEntry] = asyncio.Queue(maxsize)
         self._task: asyncio.Task[None] | None = None
+        # session id -> (viewer, override, when) for views started while a declaration was open
+        self._marks: dict[str, tuple[Principal, Override, datetime]] = {}
 
     async def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._write(), name="view-audit")
@@ -52,7 +68,12 @@ class ViewAudit:
 
     def started(self, session: ViewerSession) -> None:
         """A view began (call on the loop)."""
-        self._put(_entry(session, "view.start", {}))
+        entry = _entry(session, "view.start", {})
+        override = self.emergency()
+        if override is not None and session.viewer.principal is not None:
+            # which rule allowed this view is decided now (at start), off the loop in _append
+            self._marks[session.id] = (session.viewer.principal, override, datetime.now(UTC))
+        self._put(entry)
 
     def ended(self, session: ViewerSession) -> None:
         """A view ended (call on the loop); records how long it ran and why it ended."""
@@ -86,8 +107,21 @@ class ViewAudit:
             with self.db.session() as session:
                 camera = session.get(Camera, entry.camera_id)
                 owner = camera.agency_id if camera is not None else None
-            entry = replace(entry, camera_agency_id=owner)
+                mark = self._emergency_mark(entry, camera)
+            entry = replace(entry, camera_agency_id=owner, detail={**entry.detail, **mark})
         self.audit.append(entry)
+
+    def _emergency_mark(self, entry: AuditEntry, camera: Camera | None) -> dict[str, object]:
+        """`{"emergency_id": N}` when only the override allowed this view; else nothing."""
+        session_id = str(entry.detail.get("session_id"))
+        mark = self._marks.get(session_id)
+        if entry.action == "view.end":
+            self._marks.pop(session_id, None)
+        if mark is None or camera is None:
+            return {}
+        principal, override, at = mark
+        decision = decide(principal, Permission.VIEW_LIVE, camera, at, emergency=override)
+        return {"emergency_id": decision.emergency_id} if decision.emergency_id else {}
 
 
 def _entry(session: ViewerSession, action: str, extra: dict[str, object]) -> AuditEntry:

@@ -13,6 +13,7 @@ from vms.access import GrantRule, camera_clause, decide, require
 from vms.auth.principal import Principal, permissions_for
 from vms.auth.roles import Permission, Role
 from vms.db.models.registry import Camera
+from vms.emergency.override import Override
 from vms.errors import Forbidden, NotFound
 
 P = Permission
@@ -136,12 +137,25 @@ def test_sql_clause_agrees_with_decide(world: World) -> None:
         GrantRule(3, None, a["police"], "live", expires_at=NOON_BKK),  # expired
     )
     now = NOON_BKK + timedelta(days=1)
+    hour = timedelta(hours=1)
+    centers = frozenset({a["cc"]})
+    overrides = (
+        None,
+        Override(1, "active", now - hour, now + hour, True, include_command_center=True,
+                 command_center_agency_ids=centers),
+        Override(2, "active", now - hour, now + hour, False, frozenset({a["police"]}),
+                 frozenset({"beach"}), command_center_agency_ids=centers),
+        Override(3, "active", now - 2 * hour, now, True),  # expired exactly now
+        Override(4, "pending_confirmation", None, None, True),
+    )  # fmt: skip
     with world.services.db.session() as s:
         cams = list(s.scalars(select(Camera)))
         for role in Role:
-            for agency in ("muni", "police", "cc"):
+            for agency in ("muni", "police", "cc", "gov"):
                 p = who(role, agency=a[agency], grants=grants)
                 for perm in Permission:
-                    expected = {c.id for c in cams if decide(p, perm, c, now)}
-                    got = set(s.scalars(select(Camera.id).where(camera_clause(p, perm, now))))
-                    assert got == expected, (role, agency, perm)
+                    for em in overrides:
+                        expected = {c.id for c in cams if decide(p, perm, c, now, emergency=em)}
+                        clause = camera_clause(p, perm, now, emergency=em)
+                        got = set(s.scalars(select(Camera.id).where(clause)))
+                        assert got == expected, (role, agency, perm, em)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,6 +10,7 @@ from tests.access.test_access import Cam
 from vms.access import ControlContext, GrantRule, decide_ptz, require_ptz
 from vms.auth.principal import Principal, permissions_for
 from vms.auth.roles import Permission, Role
+from vms.emergency.override import Override
 from vms.errors import Forbidden, NotFound
 
 NOW = datetime(2026, 1, 5, 5, 0, tzinfo=UTC)
@@ -75,8 +76,25 @@ def test_visible_but_not_steerable_is_forbidden() -> None:
         require_ptz(viewer, CAM, ControlContext(NOW), not_found="nope")
 
 
-def test_the_emergency_seam() -> None:
+def _override(**kw: object) -> Override:
+    values: dict[str, object] = {
+        "id": 7, "state": "active", "starts_at": NOW - timedelta(hours=1),
+        "ends_at": NOW + timedelta(hours=1), "scope_all": True,
+    }  # fmt: skip
+    values.update(kw)
+    return Override(**values)  # type: ignore[arg-type]
+
+
+def test_the_emergency_override_puts_the_governor_above_everyone() -> None:
     governor = who(Role.GOVERNOR, OTHER)
-    decision = decide_ptz(governor, CAM, ControlContext(NOW, emergency=True))
-    assert decision.allowed and decision.standing == "emergency"
-    assert not decide_ptz(who(Role.OPERATOR, OTHER), CAM, ControlContext(NOW, emergency=True))
+    decision = decide_ptz(governor, CAM, ControlContext(NOW, emergency=_override()))
+    assert decision.allowed and decision.standing == "emergency" and decision.emergency_id == 7
+    # without an override, or with one expired, or not covering the camera: no control
+    assert not decide_ptz(governor, CAM, ControlContext(NOW))
+    expired = _override(ends_at=NOW - timedelta(seconds=1))
+    assert not decide_ptz(governor, CAM, ControlContext(NOW, emergency=expired))
+    elsewhere = _override(scope_all=False, agency_ids=frozenset({OTHER}))
+    assert not decide_ptz(governor, CAM, ControlContext(NOW, emergency=elsewhere))
+    # an override empowers the governor's office, not another agency's operator
+    operator = who(Role.OPERATOR, OTHER)
+    assert not decide_ptz(operator, CAM, ControlContext(NOW, emergency=_override()))

@@ -275,3 +275,39 @@ def test_a_changed_camera_gets_a_fresh_driver(world: World, heads: dict[int, Mem
         assert time.monotonic() < deadline, "the driver was not reopened after the change"
         time.sleep(0.05)
     assert first.closed
+
+
+def test_the_governor_takes_over_an_unshared_camera_only_under_an_emergency(
+    world: World, heads: dict[int, MemoryPtz]
+) -> None:
+    """Before: the same 404 as a missing camera. During: priority 30000 takes over from the
+    owning agency's holder, marked in the audit. After the end: 404 again."""
+    w = world
+    gov = w.client_as("governor", "gov")
+    assert gov.post(ptz(w, "police1", "/move"), json={"mode": "relative"}).status_code == 404
+    desk = w.client_as("desk_officer", "police")
+    r = desk.post(ptz(w, "police1", "/move"), json={"mode": "relative", "pan": 0.25})
+    assert r.status_code == 200 and r.json()["holder"]["priority"] == 5000
+    declare = {"type": "natural_disaster", "reason": "flood", "duration_s": 600,
+               "scope": {"all": True}, "include_command_center": False}  # fmt: skip
+    r = gov.post("/api/v1/emergency", json=declare)
+    assert r.status_code == 201, r.text
+    emergency_id = r.json()["id"]
+    r = gov.post(ptz(w, "police1", "/move"), json={"mode": "relative", "pan": -0.5})
+    assert r.status_code == 200, r.text
+    assert r.json()["holder"]["priority"] == 30000
+    assert r.json()["holder"]["user"] == w.user("governor", "gov")
+    assert heads[w.cameras["police1"]].pan == -0.25
+    r = desk.post(ptz(w, "police1", "/move"), json={"mode": "relative", "pan": 0.1})
+    assert r.status_code == 409  # the owner waits while the governor holds it
+    with w.services.db.session() as session:
+        marked = session.scalars(
+            select(AuditRecord)
+            .where(AuditRecord.camera_id == w.cameras["police1"])
+            .where(AuditRecord.username == w.user("governor", "gov"))
+        ).all()
+    assert marked and all(row.detail.get("emergency_id") == emergency_id for row in marked)
+    assert {row.action for row in marked} >= {"ptz.move"}
+    assert gov.delete("/api/v1/emergency").status_code in (200, 204)
+    time.sleep(0.6)  # the state cache is at most 0.5 s old
+    assert gov.post(ptz(w, "police1", "/move"), json={"mode": "relative"}).status_code == 404

@@ -33,6 +33,7 @@ from tests.fixtures_camsim import CamsimFactory
 from tests.fixtures_identity import World
 from tests.ptz.memory_driver import MemoryPtz
 from vms.auth.users import AGENCY_ASSIGNABLE
+from vms.db.models.emergency import EmergencyDeclaration
 from vms.db.models.identity import CoverageRequirement, Grant, User
 from vms.db.models.layouts import Layout
 from vms.db.models.registry import Agency, AgencyKey, Camera, CameraCredential, CameraTag
@@ -40,7 +41,7 @@ from vms.db.models.walls import Wall
 from vms.ptz.driver import PtzDriver
 
 TABLES = (Agency, AgencyKey, User, Camera, CameraCredential, CameraTag, Grant, Layout,
-          CoverageRequirement, Wall)  # fmt: skip
+          CoverageRequirement, Wall, EmergencyDeclaration)  # fmt: skip
 SKIPPED_COLUMNS = {"created_at", "updated_at", "search_text", "password_hash"}
 REFUSED = {403, 404, 409, 422}
 # Routes about the caller's own credentials, walked by the sign-in tests (tests/auth/).
@@ -53,6 +54,9 @@ EXCLUDES = {"alarm": "layout", "group": "walls"}
 WALL_GROUP = "walk-walls"
 # Models of which an agency administrator may change nothing (docs/registry.md).
 SYSADMIN_ONLY = {"AgencyCreate", "AgencyUpdate"}
+# Models only the governor's office sends (docs/emergency.md): always refused here.
+DECLARER_ONLY = {"EmergencyIn", "ExtendIn"}
+NOT_FOR_AGENCY_ADMIN = SYSADMIN_ONLY | DECLARER_ONLY
 _serial = itertools.count(1)
 
 
@@ -197,6 +201,14 @@ class Walk:
             ("POST", "/api/v1/walls/{wall_id}/ack"): Target(
                 f"/api/v1/walls/{self.wall_a}/ack", f"/api/v1/walls/{self.wall_b}/ack",
                 {"seq": self.wall_seq()},
+            ),
+            ("POST", "/api/v1/emergency"): Target(
+                "/api/v1/emergency", None,
+                {"type": "other", "reason": "walk", "duration_s": 60, "scope": {"all": True},
+                 "include_command_center": False},
+            ),
+            ("POST", "/api/v1/emergency/extend"): Target(
+                "/api/v1/emergency/extend", None, {"duration_s": 60}
             ),
             ("PUT", "/api/v1/coverage/requirements/{agency_id}"): Target(
                 f"/api/v1/coverage/requirements/{self.a}",
@@ -407,7 +419,7 @@ def test_every_mutable_attribute_for_an_agency_administrator(
                     attempts += 1
                     where = f"{method} {where_path} {{{field}: {value!r}}} -> {r.status_code}"
                     problems += _check_invariants(walk, before, after, where)
-                    must_refuse = not own or widens or model in SYSADMIN_ONLY
+                    must_refuse = not own or widens or model in NOT_FOR_AGENCY_ADMIN
                     if must_refuse:
                         if r.status_code not in REFUSED:
                             problems.append(f"{where}: should be refused")
@@ -425,7 +437,7 @@ def test_every_mutable_attribute_for_an_agency_administrator(
     assert unknown == [], f"routes with JSON bodies this walk cannot aim yet: {unknown}"
     assert problems == [], "\n".join(problems)
     never = sorted(
-        k for k, ok in accepted.items() if not ok and k.split(".")[0] not in SYSADMIN_ONLY
+        k for k, ok in accepted.items() if not ok and k.split(".")[0] not in NOT_FOR_AGENCY_ADMIN
     )
     assert never == [], f"harmless fields never accepted on A's own object: {never}"
     print(f"attribute walk: {attempts} attempts over {len(accepted)} fields")

@@ -27,6 +27,7 @@ PUBLIC = {
     ("GET", "/"),
     ("GET", "/coverage"),  # the panel's page: no data, it asks the signed-in API
     ("GET", "/api/v1/docs"),  # the docs page (vms/api/routes/docs.py): no data of its own
+    ("GET", "/emergency"),  # the governor's page: no data, it asks the signed-in API
     # CORS preflights: a browser never sends credentials with them; they answer what the
     # endpoint accepts and carry no data
     ("OPTIONS", "/api/v1/cameras/{camera_id}/whep"),
@@ -80,7 +81,9 @@ def test_every_route_requires_sign_in(sqlite_world: World) -> None:
     assert unguarded == []
     # the exception lists name only routes that exist, so they cannot silently go stale
     existing = {(m, p) for m, p, _ in routes}
-    assert (PUBLIC - {("GET", "/"), ("GET", "/coverage")}) <= existing and PENDING <= existing
+    assert (
+        PUBLIC - {("GET", "/"), ("GET", "/coverage"), ("GET", "/emergency")}
+    ) <= existing and PENDING <= existing
 
 
 @pytest.mark.parametrize(

@@ -99,3 +99,9 @@ PTZ_COMMAND_CENTER_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.OPE
 # Which standing (a priority class, numbered in the [ptz] config) each case gives.
 PTZ_SUPERVISOR_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR})
 PTZ_AGENCY_ADMIN_ROLES: frozenset[Role] = frozenset({Role.AGENCY_ADMIN})
+# What the governor's emergency override grants, for cameras in its scope, on every agency.
+EMERGENCY_PERMISSIONS: frozenset[Permission] = frozenset(
+    {P.VIEW_LIVE, P.VIEW_RECORDINGS, P.CONTROL, P.EXPORT}
+)
+# Command-center roles the override empowers when a declaration includes the command center.
+EMERGENCY_COMMAND_CENTER_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.OPERATOR})

@@ -324,5 +324,9 @@ def print_banner(
             f"    {user.username:<17} {passwords[user.username]:<18} "
             f"{user.role.value:<13} {user.agency_code}"
         )
-    lines += ["=" * 72, ""]
+    lines += [
+        f"  Emergency command: sign in as governor, then open {base}emergency",
+        "=" * 72,
+        "",
+    ]
     print("\n".join(lines), flush=True)

@@ -195,6 +195,7 @@ class PtzControl:
             "standing": decision.standing,
             "reason": why,
             "reserve": reserve,
+            **_under_emergency(decision),
         }
         if result.outcome == "refused":
             held = result.previous
@@ -234,6 +235,7 @@ class PtzControl:
         driver's answer and the claim (who holds control now)."""
         await self.driver(target.camera_id)  # no PTZ: refuse before taking a session
         claimed = await self.take(principal, target, decision, why=action)
+        detail = {**detail, **_under_emergency(decision)}
         try:
             value = await self.call(target.camera_id, op)
         except VmsError as exc:
@@ -296,3 +298,10 @@ class PtzControl:
         await asyncio.to_thread(self.audit.append, entry)
         if event is not None:
             self.events.publish(*event)
+
+
+def _under_emergency(decision: ControlDecision) -> dict[str, Any]:
+    """Audit detail marking an act only the governor's override allowed (the receipts read it)."""
+    if decision.emergency_id is None:
+        return {}
+    return {"emergency_id": decision.emergency_id, "under_emergency": True}

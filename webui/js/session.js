@@ -32,6 +32,13 @@ export function addHeaderLinks(slot, me) {
     link.textContent = "Coverage";
     nav.append(link);
   }
+  if ((me.permissions || []).includes("declare_emergency")) {
+    const link = document.createElement("a");
+    link.href = "/emergency";
+    link.id = "link-emergency";
+    link.textContent = "Emergency";
+    nav.append(link);
+  }
   const out = document.createElement("button");
   out.type = "button";
   out.id = "btn-signout";

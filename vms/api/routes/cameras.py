@@ -78,7 +78,8 @@ def list_cameras(
 ) -> CameraPage:
     """Cameras ordered by code; `q` matches code, Thai/English names, address, model, tags."""
     filters = cameras.CameraFilter(agency_id, tag, state, central_link, q)
-    visible = camera_clause(principal, Permission.VIEW_LIVE, datetime.now(UTC))
+    override = services.emergency.override()
+    visible = camera_clause(principal, Permission.VIEW_LIVE, datetime.now(UTC), emergency=override)
     total, rows = cameras.list_cameras(session, filters, limit=limit, offset=offset, where=visible)
     items = [_out(services, camera) for camera in rows]
     return CameraPage(total=total, limit=limit, offset=offset, items=items)
@@ -212,7 +213,10 @@ def get_camera(
 ) -> CameraOut:
     """One camera with its streams' status."""
     missing = f"no camera with id {camera_id}"
-    require_camera(session, principal, Permission.VIEW_LIVE, camera_id, not_found=missing)
+    override = services.emergency.override()
+    require_camera(
+        session, principal, Permission.VIEW_LIVE, camera_id, not_found=missing, emergency=override
+    )
     return _out(services, cameras.get_camera(session, camera_id))
 
 

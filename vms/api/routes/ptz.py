@@ -45,13 +45,18 @@ def _resolve(
         if camera is None:
             raise NotFound(missing)
         agency = session.get(Agency, principal.agency_id)
+        emergency = services.emergency.override()
         ctx = ControlContext(
-            now, command_center=agency is not None and agency.kind == COMMAND_CENTER_KIND
+            now,
+            command_center=agency is not None and agency.kind == COMMAND_CENTER_KIND,
+            emergency=emergency,
         )
         if steer:
             decision = require_ptz(principal, camera, ctx, not_found=missing)
         else:
-            require(principal, Permission.VIEW_LIVE, camera, now, not_found=missing)
+            require(
+                principal, Permission.VIEW_LIVE, camera, now, not_found=missing, emergency=emergency
+            )
             decision = decide_ptz(principal, camera, ctx)
         return Target(camera.id, camera.agency_id), decision
 

@@ -36,7 +36,14 @@ def _known_streams(services: Services, camera_id: int) -> list[StreamKey]:
 
 def _check(services: Services, principal: Principal, camera_id: int) -> None:
     missing = f"no camera {camera_id} is being pulled"
-    check_camera(services.db, principal, Permission.VIEW_LIVE, camera_id, not_found=missing)
+    check_camera(
+        services.db,
+        principal,
+        Permission.VIEW_LIVE,
+        camera_id,
+        not_found=missing,
+        emergency=services.emergency.override(),
+    )
 
 
 @router.get("/{camera_id}/status")

@@ -79,6 +79,14 @@ async def coverage_page() -> FileResponse:
     )
 
 
+@router.get("/emergency")
+async def emergency_page() -> FileResponse:
+    """The governor's office page: declare, confirm, extend, end (the API decides who may)."""
+    return FileResponse(
+        WEBUI_DIR / "emergency.html", media_type="text/html", headers=SECURITY_HEADERS
+    )
+
+
 class SecuredStaticFiles(StaticFiles):
     """Static files of the wall, each answered with the same security headers as the page."""
 

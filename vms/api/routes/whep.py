@@ -21,7 +21,6 @@ from vms.access import check_camera
 from vms.api.deps import BriefPrincipal, ServicesDep
 from vms.auth.principal import Principal
 from vms.auth.roles import Permission
-from vms.db.engine import Database
 from vms.errors import (
     InvalidInput,
     NotAuthenticated,
@@ -30,6 +29,7 @@ from vms.errors import (
     Unavailable,
     UnsupportedMediaType,
 )
+from vms.services import Services
 
 router = APIRouter(tags=["whep"])
 
@@ -86,7 +86,7 @@ async def whep_offer(
     body = await _read_body(request)
     offer = parse_offer(body)
     async with services.db.slot():
-        key = await asyncio.to_thread(_allowed_stream, services.db, viewer, camera_id, stream)
+        key = await asyncio.to_thread(_allowed_stream, services, viewer, camera_id, stream)
     try:
         session = await asyncio.wait_for(relay.open(key, offer, viewer), OPEN_TIMEOUT_S)
     except TimeoutError:
@@ -140,19 +140,22 @@ async def whep_session_options(request: Request, services: ServicesDep) -> Respo
     return Response(status_code=204, headers=headers)
 
 
-def _allowed_stream(db: Database, viewer: Viewer, camera_id: int, stream: StreamKind) -> StreamKey:
+def _allowed_stream(
+    services: Services, viewer: Viewer, camera_id: int, stream: StreamKind
+) -> StreamKey:
     """view_live on the camera (a camera the caller may not see reads like a missing one), then
     the registry's stream to serve. Blocking (SQL): call in a thread."""
     if viewer.principal is None:  # get_viewer always names one; never serve an anonymous view
         raise NotAuthenticated("not signed in")
     check_camera(
-        db,
+        services.db,
         viewer.principal,
         Permission.VIEW_LIVE,
         camera_id,
         not_found=f"no camera with id {camera_id}",
+        emergency=services.emergency.override(),
     )
-    return stream_to_watch(db, camera_id, stream)
+    return stream_to_watch(services.db, camera_id, stream)
 
 
 def _own_session(relay: RelayManager, session_id: str, viewer: Viewer) -> ViewerSession:

@@ -1,0 +1,253 @@
+"""The governor's emergency override: declare, confirm, extend, end; the state, the history,
+and each agency's receipt. Every change is audited in its own unit of work, then announced."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from vms.access import require_emergency_report
+from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
+from vms.auth.roles import Permission
+from vms.db.models.emergency import EmergencyDeclaration
+from vms.db.models.identity import User
+from vms.db.models.registry import Agency
+from vms.emergency.report import receipt, to_csv
+from vms.emergency.service import DeclarationSpec, EmergencyType, Scope, effective_state
+from vms.errors import Forbidden, NotFound
+
+router = APIRouter(prefix="/api/v1/emergency", tags=["emergency"])
+
+
+class ScopeIn(BaseModel):
+    """`{"all": true}` for the whole province, or `{"agency_ids": [...], "tags": [...]}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    all: bool = Field(False, description="Every camera of every agency.")
+    agency_ids: list[int] = Field(default_factory=list, description="Agencies in scope.")
+    tags: list[str] = Field(default_factory=list, description="Camera tags in scope.")
+
+
+class EmergencyIn(BaseModel):
+    """A declaration by the governor's office."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: EmergencyType
+    reason: str = Field(max_length=2000, description="Why; shown in the audit log.")
+    duration_s: int = Field(description="How long it lasts unless extended or ended.")
+    scope: ScopeIn
+    include_command_center: bool = Field(
+        False, description="The command center's supervisors and operators share the override."
+    )
+
+
+class ExtendIn(BaseModel):
+    """How much longer the emergency lasts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duration_s: int
+
+
+class Inactive(BaseModel):
+    """No emergency is pending or in force."""
+
+    active: Literal[False] = False
+
+
+class EmergencyOut(BaseModel):
+    """A declaration; `state` is judged by time (active becomes expired at `ends_at`)."""
+
+    active: bool
+    id: int
+    type: str
+    scope: dict[str, Any]
+    reason: str
+    declared_by: str
+    declared_by_name: str
+    confirmed_by: str | None
+    declared_at: datetime
+    confirm_by: datetime | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    state: str
+    include_command_center: bool
+    ended_at: datetime | None
+    ended_by: str | None
+
+
+class ReceiptLineOut(BaseModel):
+    seq: int
+    at: datetime
+    kind: str = Field(description="viewed, controlled, exported or other")
+    action: str
+    username: str | None
+    user_agency_id: int | None
+    camera_id: int | None
+    under_override: bool
+
+
+class ReceiptOut(BaseModel):
+    """What was done on one agency's cameras during the emergency, and by whom."""
+
+    emergency_id: int
+    agency_id: int
+    period_start: datetime
+    period_end: datetime
+    counts: dict[str, int]
+    lines: list[ReceiptLineOut]
+
+
+def _name(session: Session, user_id: int | None) -> User | None:
+    return session.get(User, user_id) if user_id is not None else None
+
+
+def _out(session: Session, row: EmergencyDeclaration, now: datetime) -> EmergencyOut:
+    declarer = _name(session, row.declared_by)
+    confirmer = _name(session, row.confirmed_by)
+    ender = _name(session, row.ended_by)
+    state = effective_state(row, now)
+    return EmergencyOut(
+        active=state in ("active", "pending_confirmation"),
+        id=row.id,
+        type=row.type,
+        scope=row.scope,
+        reason=row.reason,
+        declared_by=declarer.username if declarer else str(row.declared_by),
+        declared_by_name=(declarer.display_name or declarer.username) if declarer else "",
+        confirmed_by=confirmer.username if confirmer else None,
+        declared_at=row.declared_at,
+        confirm_by=row.confirm_by,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        state=state,
+        include_command_center=row.include_command_center,
+        ended_at=row.ended_at,
+        ended_by=ender.username if ender else None,
+    )
+
+
+@router.get("")
+def current(
+    _principal: CurrentPrincipal, services: ServicesDep, session: SessionDep
+) -> EmergencyOut | Inactive:
+    """The emergency pending or in force, or `{"active": false}` (every signed-in wall polls)."""
+    now = datetime.now(UTC)
+    row = services.emergency.current(session, now)
+    return Inactive() if row is None else _out(session, row, now)
+
+
+@router.post("", status_code=201)
+def declare(
+    body: EmergencyIn, principal: CurrentPrincipal, services: ServicesDep, session: SessionDep
+) -> EmergencyOut:
+    """Declare: active at once, or pending a second person's confirmation (two-person rule)."""
+    now = datetime.now(UTC)
+    scope = Scope(body.scope.all, tuple(body.scope.agency_ids), tuple(body.scope.tags))
+    spec = DeclarationSpec(
+        body.type, body.reason, body.duration_s, scope, body.include_command_center
+    )
+    row = services.emergency.declare(session, principal, spec, now)
+    session.commit()
+    services.emergency.announce(row, "declare")
+    return _out(session, row, now)
+
+
+@router.post("/confirm")
+def confirm(
+    principal: CurrentPrincipal, services: ServicesDep, session: SessionDep
+) -> EmergencyOut:
+    """A second authorised person (not the declarer) confirms; it takes effect now."""
+    now = datetime.now(UTC)
+    row = services.emergency.confirm(session, principal, now)
+    session.commit()
+    services.emergency.announce(row, "confirm")
+    return _out(session, row, now)
+
+
+@router.post("/extend")
+def extend(
+    body: ExtendIn, principal: CurrentPrincipal, services: ServicesDep, session: SessionDep
+) -> EmergencyOut:
+    """Push the end further out, before it passes."""
+    now = datetime.now(UTC)
+    row = services.emergency.extend(session, principal, body.duration_s, now)
+    session.commit()
+    services.emergency.announce(row, "extend")
+    return _out(session, row, now)
+
+
+@router.delete("")
+def end(principal: CurrentPrincipal, services: ServicesDep, session: SessionDep) -> EmergencyOut:
+    """End now: every right falls back to the sharing agreements at once."""
+    now = datetime.now(UTC)
+    row = services.emergency.end(session, principal, now)
+    session.commit()
+    services.emergency.announce(row, "end")
+    return _out(session, row, now)
+
+
+@router.get("/history")
+def history(
+    principal: CurrentPrincipal, services: ServicesDep, session: SessionDep
+) -> list[EmergencyOut]:
+    """Every declaration, newest first (the governor's office and auditors)."""
+    if not (principal.can(Permission.DECLARE_EMERGENCY) or principal.can(Permission.VIEW_AUDIT)):
+        raise Forbidden(
+            "not allowed: the emergency history is for the governor's office and auditors"
+        )
+    now = datetime.now(UTC)
+    return [_out(session, row, now) for row in services.emergency.history(session)]
+
+
+@router.get(
+    "/{emergency_id}/report",
+    response_model=None,
+    responses={
+        200: {
+            "model": ReceiptOut,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "The receipt as JSON, or as CSV with format=csv.",
+        }
+    },
+)
+def report(
+    emergency_id: int,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    agency_id: int = Query(description="The agency whose cameras the receipt covers."),
+    format: Literal["json", "csv"] = Query("json", description="json, or csv for printing."),
+) -> ReceiptOut | Response:
+    """One agency's receipt: what was viewed, controlled, exported on its cameras, by whom."""
+    require_emergency_report(principal, agency_id)
+    row = session.get(EmergencyDeclaration, emergency_id)
+    if row is None:
+        raise NotFound(f"emergency {emergency_id} not found")
+    if session.get(Agency, agency_id) is None:
+        raise NotFound(f"agency {agency_id} not found")
+    rec = receipt(session, row, agency_id, datetime.now(UTC))
+    if format == "csv":
+        name = f"emergency-{emergency_id}-agency-{agency_id}.csv"
+        return Response(
+            to_csv(rec),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return ReceiptOut(
+        emergency_id=rec.emergency_id,
+        agency_id=rec.agency_id,
+        period_start=rec.period_start,
+        period_end=rec.period_end,
+        counts=rec.counts(),
+        lines=[ReceiptLineOut(**_line_fields(line)) for line in rec.lines],
+    )
+
+
+def _line_fields(line: object) -> dict[str, Any]:
+    return {name: getattr(line, name) for name in ReceiptLineOut.model_fields}

@@ -1,0 +1,113 @@
+// The governor's office page: declare (type, reason, duration, scope from the agency list),
+// confirm, extend and end. The server decides who may; its refusals are shown as text.
+
+const $ = (sel) => document.querySelector(sel);
+
+async function call(method, path, body) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const resp = await fetch(`/api/v1${path}`, init);
+  if (resp.status === 401) {
+    window.location.assign("/"); // the wall asks for a password
+    throw new Error("not signed in");
+  }
+  const data = await resp.json().catch(() => null);
+  if (!resp.ok) throw new Error((data && data.detail) || `HTTP ${resp.status}`);
+  return data;
+}
+
+function say(text) {
+  $("#em-message").textContent = text;
+}
+
+function render(em) {
+  const open = em && em.active;
+  const state = $("#em-state");
+  state.dataset.state = open ? em.state : "none";
+  if (!open) {
+    state.textContent = "No emergency is in force.";
+  } else {
+    const ends = em.ends_at ? new Date(em.ends_at).toLocaleString() : "(after confirmation)";
+    state.textContent =
+      `Emergency ${em.id}: ${em.type}, ${em.state}, declared by ` +
+      `${em.declared_by_name || em.declared_by}; ends ${ends}. Reason: ${em.reason}`;
+  }
+  $("#em-confirm").hidden = !(open && em.state === "pending_confirmation");
+  $("#em-extend").hidden = !open;
+  $("#em-end").hidden = !open;
+  $("#em-form").hidden = Boolean(open);
+}
+
+async function refresh() {
+  render(await call("GET", "/emergency"));
+}
+
+async function loadAgencies() {
+  const page = await call("GET", "/agencies?limit=1000");
+  const box = $("#em-agencies");
+  const rows = page.items.map((a) => {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.value = String(a.id);
+    input.name = "em-agency";
+    label.append(input, ` ${a.name_th || a.name_en || a.code} (${a.code})`);
+    return label;
+  });
+  box.replaceChildren(...rows);
+}
+
+function scope() {
+  if (document.querySelector('input[name="em-scope"]:checked').value === "all") {
+    return { all: true };
+  }
+  const ids = [...document.querySelectorAll('input[name="em-agency"]:checked')].map((i) =>
+    Number(i.value),
+  );
+  const tags = $("#em-tags").value.split(",").map((t) => t.trim()).filter(Boolean);
+  return { agency_ids: ids, tags };
+}
+
+function act(fn) {
+  return async (event) => {
+    if (event) event.preventDefault();
+    say("");
+    try {
+      await fn();
+      await refresh();
+    } catch (err) {
+      say(err.message);
+    }
+  };
+}
+
+$("#em-form").addEventListener(
+  "submit",
+  act(() =>
+    call("POST", "/emergency", {
+      type: $("#em-type").value,
+      reason: $("#em-reason").value,
+      duration_s: Math.round(Number($("#em-duration").value) * 60),
+      scope: scope(),
+      include_command_center: $("#em-cc").checked,
+    }),
+  ),
+);
+$("#em-confirm").addEventListener("click", act(() => call("POST", "/emergency/confirm")));
+$("#em-extend").addEventListener(
+  "click",
+  act(() =>
+    call("POST", "/emergency/extend", {
+      duration_s: Math.round(Number($("#em-extend-min").value) * 60),
+    }),
+  ),
+);
+$("#em-end").addEventListener("click", act(() => call("DELETE", "/emergency")));
+
+act(async () => {
+  await loadAgencies();
+})();
+window.setInterval(() => refresh().catch(() => {}), 2_000);
