@@ -16,7 +16,7 @@ class PtzPriorities(BaseModel):
         30000,
         ge=1,
         le=32000,
-        description="The governor's office under an emergency (and the command center if declared).",
+        description="The governor's office under an emergency (and command center if declared).",
     )
     system_admin: int = Field(20000, ge=1, le=32000, description="System administrator.")
     command_supervisor: int = Field(10000, ge=1, le=32000, description="Command-center supervisor.")
