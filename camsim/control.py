@@ -18,6 +18,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from camsim.http_server import OneShotHttpServer
 from vms.errors import InvalidInput, NotFound, PayloadTooLarge, VmsError
 
 if TYPE_CHECKING:
@@ -30,43 +31,18 @@ READ_TIMEOUT_S = 10.0
 _ROUTE = re.compile(r"^/cameras/(?P<camera>[0-9]{1,6})(?P<rest>/faults|/schedule)?/?$")
 
 
-class ControlServer:
+class ControlServer(OneShotHttpServer):
     """Serves the control endpoint for one simulator; `stop()` closes it and its handlers."""
 
     def __init__(self, simulator: CameraSimulator) -> None:
+        super().__init__()
         self.simulator = simulator
-        self._server: asyncio.Server | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
 
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.sockets[0].getsockname()[1])
-
-    async def start(self, host: str, port: int) -> None:
-        self._server = await asyncio.start_server(self._serve, host, port)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             status, payload = await asyncio.wait_for(self._answer(reader), READ_TIMEOUT_S)
         except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
             status, payload = 408, {"error": "request_timeout", "message": "incomplete request"}
-        finally:
-            self._handlers.discard(task)
         body = json.dumps(payload).encode()
         head = (
             f"HTTP/1.1 {status} {'OK' if status < 300 else 'Error'}\r\n"

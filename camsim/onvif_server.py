@@ -8,6 +8,7 @@ import contextlib
 import logging
 
 from camsim.config import Credentials
+from camsim.http_server import OneShotHttpServer
 from camsim.onvif_ops import OnvifCamera
 from camsim.onvif_soap import SoapFault, check_token, envelope, fault, parse
 from camsim.rtsp_auth import REALM, Authenticator
@@ -18,45 +19,20 @@ MAX_BODY = 256 * 1024
 READ_TIMEOUT_S = 10.0
 
 
-class OnvifServer:
+class OnvifServer(OneShotHttpServer):
     """Serves one `OnvifCamera` on host:port; `stop()` closes it and its handlers."""
 
     def __init__(self, camera: OnvifCamera) -> None:
+        super().__init__()
         self.camera = camera
         self.requests = 0
         self.authenticator = Authenticator()
-        self._server: asyncio.Server | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
 
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.sockets[0].getsockname()[1])
-
-    async def start(self, host: str, port: int = 0) -> None:
-        self._server = await asyncio.start_server(self._serve, host, port)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             status, payload, extra = await asyncio.wait_for(self._answer(reader), READ_TIMEOUT_S)
         except (TimeoutError, ConnectionError, asyncio.IncompleteReadError, ValueError):
             status, payload, extra = 400, b"", ""
-        finally:
-            self._handlers.discard(task)
         head = (
             f"HTTP/1.1 {status} {'OK' if status < 300 else 'Error'}\r\n"
             "Content-Type: application/soap+xml; charset=utf-8\r\n"
