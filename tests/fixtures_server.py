@@ -185,9 +185,13 @@ class WallSite:
         raise KeyError(camera_id)
 
     @classmethod
-    def open(cls, tmp_dir: Path, specs: Sequence[CameraSpec]) -> WallSite:
-        """Start the simulator and the server, register one agency and `specs` cameras."""
-        sim = SimulatorThread(SimConfig(cameras=max(1, len(specs)), fps=15, loop_gops=2))
+    def open(
+        cls, tmp_dir: Path, specs: Sequence[CameraSpec], sim_options: dict[str, Any] | None = None
+    ) -> WallSite:
+        """Start the simulator (`sim_options`: more SimConfig fields) and the server, register
+        one agency and `specs` cameras."""
+        options = {"cameras": max(1, len(specs)), "fps": 15, "loop_gops": 2} | (sim_options or {})
+        sim = SimulatorThread(SimConfig(**options))
         sim.start()
         try:
             server = LiveServer(site_settings(tmp_dir / "vms.db"))
@@ -264,9 +268,12 @@ def wall_site(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WallSite]:
     """Server + simulator + cameras, shared by one test module. A module may set
-    `WALL_SPECS: list[CameraSpec]` to choose its cameras (default: nine)."""
+    `WALL_SPECS: list[CameraSpec]` to choose its cameras (default: nine) and `WALL_SIM` (a dict
+    of SimConfig fields) to give the simulator more (ONVIF, say)."""
     specs = getattr(request.module, "WALL_SPECS", None) or default_specs(9)
-    site = WallSite.open(tmp_path_factory.mktemp("wall"), specs)
+    site = WallSite.open(
+        tmp_path_factory.mktemp("wall"), specs, getattr(request.module, "WALL_SIM", None)
+    )
     try:
         yield site
     finally:
