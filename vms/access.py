@@ -421,15 +421,35 @@ class WallRef(Protocol):
     @property
     def pushed_by_user_id(self) -> int | None: ...
 
+    @property
+    def emergency_id(self) -> int | None: ...
+
 
 def decide_wall(
-    principal: Principal, action: WallAction, wall: WallRef, *, locked: bool = False
+    principal: Principal,
+    action: WallAction,
+    wall: WallRef,
+    *,
+    locked: bool = False,
+    emergency: Override | None = None,
+    now: datetime | None = None,
 ) -> Decision:
     """May `principal` do `action` to `wall`? `locked`: the wall shows a locked push now.
 
     Command-center roles push to every wall, agency administrators to their own agency's; the
     wall's own agency may view it and return from an unlocked push; a locked push is lifted
-    only by its pusher or by someone who may push to the wall."""
+    only by its pusher or by someone who may push to the wall. While an emergency `emergency`
+    is in force (at `now`), those it empowers do everything to the walls of the agencies in its
+    scope (`emergency_id` on the decision), and a push made under it is theirs alone: nobody
+    else pushes over it, unlocks it or leaves it while it is locked."""
+    moment = now or datetime.now(UTC)
+    if emergency is not None and emergency.in_force(moment):
+        covers = emergency.scope_all or wall.agency_id in emergency.agency_ids
+        if covers and emergency.empowers(principal):
+            return Decision(True, "emergency command", emergency_id=emergency.id)
+        if wall.emergency_id == emergency.id and action is not WallAction.VIEW:
+            if action is not WallAction.RETURN or locked:
+                return Decision(False, "the wall is under the governor's emergency command")
     steers = principal.can(Permission.PUSH_WALLS) and (
         principal.role in WALL_ALL_ROLES or wall.agency_id == principal.agency_id
     )
@@ -463,12 +483,13 @@ def require_wall(
     *,
     locked: bool = False,
     not_found: str,
+    emergency: Override | None = None,
 ) -> Decision:
     """Allow or raise: a wall the caller may not even view looks missing (NotFound)."""
-    decision = decide_wall(principal, action, wall, locked=locked)
+    decision = decide_wall(principal, action, wall, locked=locked, emergency=emergency)
     if decision:
         return decision
-    if not decide_wall(principal, WallAction.VIEW, wall):
+    if not decide_wall(principal, WallAction.VIEW, wall, emergency=emergency):
         raise NotFound(not_found)
     raise Forbidden(f"not allowed: {action} ({decision.reason})")
 

@@ -23,6 +23,7 @@ from vms.auth.principal import Principal
 from vms.auth.roles import Permission
 from vms.db.models.registry import Camera
 from vms.db.models.walls import Wall
+from vms.emergency.override import Override
 from vms.errors import Conflict, InvalidInput
 from vms.events import EventBus
 
@@ -78,14 +79,20 @@ def _camera(session: Session, ref: str) -> Camera | None:
 
 
 def check_cameras(
-    session: Session, principal: Principal, refs: Sequence[str], now: datetime
+    session: Session,
+    principal: Principal,
+    refs: Sequence[str],
+    now: datetime,
+    emergency: Override | None = None,
 ) -> None:
     """422 naming every camera that does not exist for the pusher (missing or not visible to
     them: the same answer, so a push cannot probe another agency's registry)."""
     missing = []
     for ref in refs:
         camera = _camera(session, ref)
-        if camera is None or not decide(principal, Permission.VIEW_LIVE, camera, now):
+        if camera is None or not decide(
+            principal, Permission.VIEW_LIVE, camera, now, emergency=emergency
+        ):
             missing.append(ref)
     if missing:
         raise InvalidInput(f"no such camera: {', '.join(missing)}")
@@ -113,6 +120,7 @@ class Push:
     content: dict[str, Any]
     locked: bool
     expires_at: datetime | None
+    emergency_id: int | None = None  # pushed under this emergency declaration
 
 
 def push(
@@ -130,6 +138,7 @@ def push(
         wall.content = what.content
         wall.locked = what.locked
         wall.expires_at = what.expires_at
+        wall.emergency_id = what.emergency_id
         wall.pushed_by = principal.username
         wall.pushed_by_user_id = principal.user_id
         wall.pushed_by_agency_id = principal.agency_id
@@ -143,7 +152,9 @@ def push(
             locked=what.locked,
             expires_at=what.expires_at.isoformat() if what.expires_at else None,
             cameras=content_cameras(what.content),
-        )
+            **({"emergency_id": what.emergency_id, "under_emergency": True}
+               if what.emergency_id is not None else {}),
+        )  # fmt: skip
         trail.append_in(session, AuditEntry.by(principal, "wall.push", detail=detail), now)
     return done
 
@@ -178,12 +189,44 @@ def clear(
         wall.content = None
         wall.locked = False
         wall.expires_at = None
+        wall.emergency_id = None
     else:
         wall.locked = False
     wall.seq = (wall.seq or 0) + 1
     session.flush()
     trail.append_in(session, AuditEntry.by(principal, action, detail=_detail(wall, **was)), now)
     return wall
+
+
+def follow_emergency(
+    session: Session,
+    trail: AuditTrail,
+    principal: Principal,
+    emergency_id: int,
+    now: datetime,
+    *,
+    old_end: datetime | None = None,
+    new_end: datetime | None = None,
+) -> list[Wall]:
+    """The walls pushed under an emergency follow it, in its own unit of work: ended
+    (`new_end` None), each goes back to its own layout (`wall.return`, audited as done by the
+    one who ended it); extended, pushes that were to end with it last to `new_end`. A wall
+    someone pushed again since (no longer under the emergency) is left alone."""
+    ids = session.scalars(select(Wall.id).where(Wall.emergency_id == emergency_id)).all()
+    walls = list(lock(session, ids).values())
+    changed = []
+    for wall in walls:
+        if not active(wall, now):
+            continue
+        if new_end is None:
+            changed.append(clear(session, trail, principal, wall, "wall.return", now))
+        elif wall.expires_at is not None and old_end is not None:
+            if as_utc(wall.expires_at) >= as_utc(old_end):
+                wall.expires_at = new_end
+                wall.seq = (wall.seq or 0) + 1
+                changed.append(wall)
+    session.flush()
+    return changed
 
 
 def commit_and_announce(session: Session, events: EventBus, walls: Iterable[Wall]) -> None:
@@ -219,7 +262,13 @@ def _tile_for(
     return {"camera_id": None, "tour": None, "permitted": True}
 
 
-def present(session: Session, principal: Principal, wall: Wall, now: datetime) -> dict[str, Any]:
+def present(
+    session: Session,
+    principal: Principal,
+    wall: Wall,
+    now: datetime,
+    emergency: Override | None = None,
+) -> dict[str, Any]:
     """The wall as `principal` may see it (the body of `GET /api/v1/walls/{id}`)."""
     showing = active(wall, now)
     content = None
@@ -231,6 +280,7 @@ def present(session: Session, principal: Principal, wall: Wall, now: datetime) -
             "tiles": [_tile_for(session, principal, t, now) for t in wall.content["tiles"]],
         }
     is_locked = locked(wall, now)
+    em = emergency
     return {
         "id": wall.id,
         "name": wall.name,
@@ -239,13 +289,15 @@ def present(session: Session, principal: Principal, wall: Wall, now: datetime) -
         "mode": "pushed" if showing else "local",
         "content": content,
         "pushed_by": wall.pushed_by if showing else None,
-        "pushed_at": wall.pushed_at if showing else None,
+        "pushed_at": as_utc(wall.pushed_at) if showing and wall.pushed_at else None,
         "locked": is_locked,
-        "expires_at": wall.expires_at if showing else None,
+        "expires_at": as_utc(wall.expires_at) if showing and wall.expires_at else None,
         "seq": wall.seq,
         "acked_seq": wall.acked_seq,
-        "can_push": bool(decide_wall(principal, WallAction.PUSH, wall)),
+        "emergency_id": wall.emergency_id if showing else None,
+        "can_push": bool(decide_wall(principal, WallAction.PUSH, wall, emergency=em)),
         "can_return": showing
-        and bool(decide_wall(principal, WallAction.RETURN, wall, locked=is_locked)),
-        "can_unlock": is_locked and bool(decide_wall(principal, WallAction.UNLOCK, wall)),
+        and bool(decide_wall(principal, WallAction.RETURN, wall, locked=is_locked, emergency=em)),
+        "can_unlock": is_locked
+        and bool(decide_wall(principal, WallAction.UNLOCK, wall, emergency=em)),
     }

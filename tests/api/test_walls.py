@@ -4,6 +4,7 @@ operator may do with a push (locked or not), what is refused and why, and the au
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -219,3 +220,54 @@ def test_concurrent_pushes_lose_no_change_and_do_not_deadlock(world: World) -> N
     for wall in (a, b):
         seqs = sorted(d["seq"] for d in details if d["wall_id"] == wall)
         assert seqs == list(range(1, want + 1))
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_an_emergency_push_is_the_governors_until_it_ends(sqlite_world: World) -> None:
+    """Under the override the governor's office pushes to every wall in scope, locked; nobody
+    else pushes over, unlocks or leaves it; an extension carries it on; the end returns the
+    wall to its own layout, audited."""
+    world = sqlite_world
+    walls = _walls(world)
+    police_wall = f"/api/v1/walls/{walls['police']}"
+    gov = world.client_as("governor", "gov")
+    cam = world.cameras["police1"]
+    assert gov.post(f"{police_wall}/push", json=_layout(cam)).status_code == 404  # before
+    declare = {"type": "terrorism", "reason": "drill", "duration_s": 600,
+               "scope": {"all": True}, "include_command_center": False}  # fmt: skip
+    r = gov.post("/api/v1/emergency", json=declare)
+    assert r.status_code == 201, r.text
+    emergency = r.json()
+    r = gov.post(f"{police_wall}/push", json=_layout(cam, world.cameras["muni1"], locked=True))
+    assert r.status_code == 200, r.text
+    pushed = r.json()
+    assert pushed["locked"] and pushed["emergency_id"] == emergency["id"]
+    assert _at(pushed["expires_at"]) == _at(emergency["ends_at"])  # ends with it at the latest
+    supervisor = world.client_as("supervisor", "cc")
+    assert supervisor.post(f"{police_wall}/unlock").status_code == 403
+    assert supervisor.post(f"{police_wall}/push", json=_layout(cam)).status_code == 403
+    desk = world.client_as("desk_officer", "police")
+    r = desk.post(f"{police_wall}/return")
+    assert r.status_code == 403 and "emergency" in r.json()["detail"]
+    # the desk officer's wall shows the station's camera; the other agency's tile is withheld
+    tiles = desk.get(police_wall).json()["content"]["tiles"]
+    assert tiles[0]["camera_id"] == str(cam) and tiles[1]["permitted"] is False
+
+    r = gov.post("/api/v1/emergency/extend", json={"duration_s": 300})
+    assert r.status_code == 200, r.text
+    assert _at(desk.get(police_wall).json()["expires_at"]) == _at(r.json()["ends_at"])
+    assert gov.delete("/api/v1/emergency").status_code == 200
+    after = desk.get(police_wall).json()
+    assert after["mode"] == "local" and after["locked"] is False and after["emergency_id"] is None
+    assert _actions(world)[-1] == "wall.return"
+    with world.services.db.session() as session:
+        push_row = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "wall.push")
+            .order_by(AuditRecord.seq.desc()).limit(1)
+        ).one()  # fmt: skip
+    assert push_row.detail["emergency_id"] == emergency["id"] and push_row.detail["under_emergency"]
+    # afterwards the supervisor's rights are the usual ones again
+    assert supervisor.post(f"{police_wall}/push", json=_layout(cam)).status_code == 200

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -65,6 +66,10 @@ class DeclarationSpec:
     duration_s: int
     scope: Scope = field(default_factory=lambda: Scope(all=True))
     include_command_center: bool = False
+
+
+Follow = Callable[[EmergencyDeclaration, datetime | None], object]
+"""What changes with a declaration in its unit of work: (the row, its end before the change)."""
 
 
 def effective_state(row: EmergencyDeclaration, now: datetime) -> str:
@@ -259,24 +264,41 @@ class EmergencyService:
         return row
 
     def extend(
-        self, session: Session, principal: Principal, duration_s: int, now: datetime
+        self,
+        session: Session,
+        principal: Principal,
+        duration_s: int,
+        now: datetime,
+        follow: Follow | None = None,
     ) -> EmergencyDeclaration:
-        """Push the end `duration_s` further out (only while it has not ended or expired)."""
+        """Push the end `duration_s` further out (only while it has not ended or expired).
+        `follow(row, old_end)` changes what follows the declaration (walls) in the same unit of
+        work, after the declaration's lock and before its audit record (the lock order)."""
         require_emergency_command(principal)
         self._check_duration(duration_s)
         self._serialise(session)
         row = self.current(session, now)
         if row is None:
             raise Conflict(self._nothing_open(session, now, "extend"))
+        old_end = row.ends_at
         row.duration_s += duration_s
         if row.ends_at is not None:
             row.ends_at = as_utc(row.ends_at) + timedelta(seconds=duration_s)
         session.flush()
+        if follow is not None:
+            follow(row, old_end)
         self._record(session, principal, "emergency.extend", row, now, extended_by_s=duration_s)
         return row
 
-    def end(self, session: Session, principal: Principal, now: datetime) -> EmergencyDeclaration:
-        """End it now: rights fall back to the sharing agreements at once."""
+    def end(
+        self,
+        session: Session,
+        principal: Principal,
+        now: datetime,
+        follow: Follow | None = None,
+    ) -> EmergencyDeclaration:
+        """End it now: rights fall back to the sharing agreements at once (`follow` as for
+        `extend`)."""
         require_emergency_command(principal)
         self._serialise(session)
         row = self.current(session, now)
@@ -286,6 +308,8 @@ class EmergencyService:
         row.ended_at = now
         row.ended_by = principal.user_id
         session.flush()
+        if follow is not None:
+            follow(row, row.ends_at)
         self._record(session, principal, "emergency.end", row, now)
         return row
 

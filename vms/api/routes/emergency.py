@@ -16,9 +16,11 @@ from vms.auth.roles import Permission
 from vms.db.models.emergency import EmergencyDeclaration
 from vms.db.models.identity import User
 from vms.db.models.registry import Agency
+from vms.db.models.walls import Wall
 from vms.emergency.report import receipt, to_csv
 from vms.emergency.service import DeclarationSpec, EmergencyType, Scope, effective_state
 from vms.errors import Forbidden, NotFound
+from vms.walls import commit_and_announce, follow_emergency
 
 router = APIRouter(prefix="/api/v1/emergency", tags=["emergency"])
 
@@ -177,8 +179,14 @@ def extend(
 ) -> EmergencyOut:
     """Push the end further out, before it passes."""
     now = datetime.now(UTC)
-    row = services.emergency.extend(session, principal, body.duration_s, now)
-    session.commit()
+    walls: list[Wall] = []
+
+    def follow(row: EmergencyDeclaration, old_end: datetime | None) -> None:
+        walls.extend(follow_emergency(session, services.identity.audit, principal, row.id, now,
+                                      old_end=old_end, new_end=row.ends_at))  # fmt: skip
+
+    row = services.emergency.extend(session, principal, body.duration_s, now, follow)
+    commit_and_announce(session, services.events, walls)  # pushes last to the new end
     services.emergency.announce(row, "extend")
     return _out(session, row, now)
 
@@ -187,8 +195,13 @@ def extend(
 def end(principal: CurrentPrincipal, services: ServicesDep, session: SessionDep) -> EmergencyOut:
     """End now: every right falls back to the sharing agreements at once."""
     now = datetime.now(UTC)
-    row = services.emergency.end(session, principal, now)
-    session.commit()
+    walls: list[Wall] = []
+
+    def follow(row: EmergencyDeclaration, _old_end: datetime | None) -> None:
+        walls.extend(follow_emergency(session, services.identity.audit, principal, row.id, now))
+
+    row = services.emergency.end(session, principal, now, follow)
+    commit_and_announce(session, services.events, walls)  # back to their own layouts
     services.emergency.announce(row, "end")
     return _out(session, row, now)
 

@@ -14,13 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from vms import walls as domain
-from vms.access import WallAction, decide_wall, require_wall
+from vms.access import WallAction, as_utc, decide_wall, require_wall
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from vms.api.routes.layouts import GridIn
 from vms.audit import AuditEntry
 from vms.auth.principal import Principal
 from vms.db.models.registry import Agency
 from vms.db.models.walls import Wall
+from vms.emergency.override import Override
 from vms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vms.inputs import InputModel, Moment
 
@@ -142,6 +143,7 @@ class WallOut(BaseModel):
     pushed_at: datetime | None
     locked: bool
     expires_at: datetime | None
+    emergency_id: int | None = None  # the push on show was made under this emergency
     seq: int
     acked_seq: int
     can_push: bool
@@ -165,6 +167,7 @@ def _wall(
     action: WallAction,
     *,
     for_change: bool = True,
+    emergency: Override | None = None,
 ) -> Wall:
     """The wall, allowed or raised; row-locked for the rest of the unit of work if it is to
     change (see `vms.walls.lock`)."""
@@ -175,15 +178,24 @@ def _wall(
     message = f"no wall {wall_id}"
     if wall is None:
         raise NotFound(message)
-    require_wall(principal, action, wall, locked=domain.locked(wall, _now()), not_found=message)
+    locked = domain.locked(wall, _now())
+    require_wall(principal, action, wall, locked=locked, not_found=message, emergency=emergency)
     return wall
 
 
-def _out(session: SessionDep, principal: Principal, wall: Wall) -> WallOut:
-    return WallOut.model_validate(domain.present(session, principal, wall, _now()))
+def _out(
+    session: SessionDep, principal: Principal, wall: Wall, emergency: Override | None = None
+) -> WallOut:
+    return WallOut.model_validate(domain.present(session, principal, wall, _now(), emergency))
 
 
-def _what(session: SessionDep, principal: Principal, body: PushIn, now: datetime) -> domain.Push:
+def _what(
+    session: SessionDep,
+    principal: Principal,
+    body: PushIn,
+    now: datetime,
+    emergency: Override | None,
+) -> domain.Push:
     if body.layout is not None:
         content = domain.layout_content(
             body.layout.grid, [t.model_dump() for t in body.layout.tiles]
@@ -191,7 +203,7 @@ def _what(session: SessionDep, principal: Principal, body: PushIn, now: datetime
     else:
         assert body.alarm is not None
         content = domain.alarm_content(body.alarm.title, body.alarm.camera_ids)
-    domain.check_cameras(session, principal, domain.content_cameras(content), now)
+    domain.check_cameras(session, principal, domain.content_cameras(content), now, emergency)
     expires = body.expires_at
     if body.expires_in_s is not None:
         expires = now + timedelta(seconds=body.expires_in_s)
@@ -200,6 +212,12 @@ def _what(session: SessionDep, principal: Principal, body: PushIn, now: datetime
             raise InvalidInput("expires_at must carry a time zone")
         if expires <= now:
             raise InvalidInput("expires_at is in the past")
+    if emergency is not None and emergency.in_force(now) and emergency.empowers(principal):
+        # under the override: the push is the emergency's, and ends with it at the latest
+        assert emergency.ends_at is not None
+        ends = as_utc(emergency.ends_at)
+        expires = ends if expires is None else min(as_utc(expires), ends)
+        return domain.Push(content, body.locked, expires, emergency.id)
     return domain.Push(content, body.locked, expires)
 
 
@@ -209,20 +227,25 @@ def _push(
     principal: Principal,
     walls: list[Wall],
     body: PushIn,
+    emergency: Override | None,
 ) -> list[Wall]:
     now = _now()
-    what = _what(session, principal, body, now)
+    what = _what(session, principal, body, now, emergency)
     done = domain.push(session, services.identity.audit, principal, walls, what, now)
     domain.commit_and_announce(session, services.events, done)
     return done
 
 
 @router.get("", response_model=WallList)
-def list_walls(session: SessionDep, principal: CurrentPrincipal) -> WallList:
-    """The walls the caller may see (their agency's; every wall for the command center)."""
+def list_walls(session: SessionDep, services: ServicesDep, principal: CurrentPrincipal) -> WallList:
+    """The walls the caller may see (their agency's; every wall for the command center; every
+    wall in scope for those an emergency empowers)."""
+    em = services.emergency.override()
     rows = session.scalars(select(Wall).order_by(Wall.name, Wall.id)).all()
     items = [
-        _out(session, principal, w) for w in rows if decide_wall(principal, WallAction.VIEW, w)
+        _out(session, principal, w, em)
+        for w in rows
+        if decide_wall(principal, WallAction.VIEW, w, emergency=em)
     ]
     return WallList(items=items, total=len(items))
 
@@ -258,11 +281,17 @@ def push_many(
 ) -> WallList:
     """Push to several walls at once: listed ids (all must be the caller's to push to),
     `"all"` (every wall the caller may push to) or a `group`."""
+    em = services.emergency.override()
     if body.walls == "all" or body.group is not None:
         stmt = select(Wall).order_by(Wall.id)
         if body.group is not None:
             stmt = stmt.where(Wall.group == body.group)
-        walls = [w for w in session.scalars(stmt) if decide_wall(principal, WallAction.PUSH, w)]
+        walls = [
+            w
+            for w in session.scalars(stmt)
+            if decide_wall(principal, WallAction.PUSH, w, locked=domain.locked(w, _now()),
+                           emergency=em)
+        ]  # fmt: skip
         if not walls:
             raise NotFound("no wall you may push to matches")
     else:
@@ -271,23 +300,30 @@ def push_many(
         unseen = [
             i
             for i in body.walls
-            if i not in found or not decide_wall(principal, WallAction.VIEW, found[i])
+            if i not in found or not decide_wall(principal, WallAction.VIEW, found[i], emergency=em)
         ]
         if unseen:
             raise NotFound(f"no wall {', '.join(map(str, unseen))}")
-        barred = [i for i in body.walls if not decide_wall(principal, WallAction.PUSH, found[i])]
+        barred = [
+            i
+            for i in body.walls
+            if not decide_wall(principal, WallAction.PUSH, found[i], emergency=em)
+        ]
         if barred:
             raise Forbidden(f"you may not push to wall {', '.join(map(str, barred))}")
         walls = [found[i] for i in dict.fromkeys(body.walls)]
-    done = _push(session, services, principal, walls, body)
-    return WallList(items=[_out(session, principal, w) for w in done], total=len(done))
+    done = _push(session, services, principal, walls, body, em)
+    return WallList(items=[_out(session, principal, w, em) for w in done], total=len(done))
 
 
 @router.get("/{wall_id}", response_model=WallOut)
-def get_wall(wall_id: int, session: SessionDep, principal: CurrentPrincipal) -> WallOut:
+def get_wall(
+    wall_id: int, session: SessionDep, services: ServicesDep, principal: CurrentPrincipal
+) -> WallOut:
     """What the wall shows now, who pushed it, whether it is locked and until when."""
-    wall = _wall(session, principal, wall_id, WallAction.VIEW, for_change=False)
-    return _out(session, principal, wall)
+    em = services.emergency.override()
+    wall = _wall(session, principal, wall_id, WallAction.VIEW, for_change=False, emergency=em)
+    return _out(session, principal, wall, em)
 
 
 @router.post("/{wall_id}/push", response_model=WallOut)
@@ -299,9 +335,10 @@ def push_one(
     principal: CurrentPrincipal,
 ) -> WallOut:
     """Push a layout or an alarm view to one wall (it applies it within a second)."""
-    wall = _wall(session, principal, wall_id, WallAction.PUSH)
-    _push(session, services, principal, [wall], body)
-    return _out(session, principal, wall)
+    em = services.emergency.override()
+    wall = _wall(session, principal, wall_id, WallAction.PUSH, emergency=em)
+    _push(session, services, principal, [wall], body, em)
+    return _out(session, principal, wall, em)
 
 
 @router.post("/{wall_id}/ack", response_model=WallOut)
@@ -313,16 +350,18 @@ def acknowledge(
     principal: CurrentPrincipal,
 ) -> WallOut:
     """The wall page says it applied change `seq` (audited as `wall.apply`)."""
-    wall = _wall(session, principal, wall_id, WallAction.VIEW)
+    em = services.emergency.override()
+    wall = _wall(session, principal, wall_id, WallAction.VIEW, emergency=em)
     domain.acknowledge(session, services.identity.audit, principal, wall, body.seq)
     session.commit()
-    return _out(session, principal, wall)
+    return _out(session, principal, wall, em)
 
 
 def _clear(
     wall_id: int, action: WallAction, session: SessionDep, services: ServicesDep, p: Principal
 ) -> WallOut:
-    wall = _wall(session, p, wall_id, action)
+    em = services.emergency.override()
+    wall = _wall(session, p, wall_id, action, emergency=em)
     now = _now()
     if not domain.active(wall, now):
         raise Conflict(f"wall {wall_id} shows no push")
@@ -331,7 +370,7 @@ def _clear(
     name = "wall.return" if action is WallAction.RETURN else "wall.unlock"
     domain.clear(session, services.identity.audit, p, wall, name, now)
     domain.commit_and_announce(session, services.events, [wall])
-    return _out(session, p, wall)
+    return _out(session, p, wall, em)
 
 
 @router.post("/{wall_id}/return", response_model=WallOut)

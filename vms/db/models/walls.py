@@ -36,6 +36,8 @@ class Wall(Base):
     pushed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     pushed_by_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     pushed_by_agency_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the emergency declaration a push was made under (only its empowered users change it)
+    emergency_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("pushed_by", sa.String(length=100), nullable=True),
         sa.Column("pushed_by_user_id", sa.Integer(), nullable=True),
         sa.Column("pushed_by_agency_id", sa.Integer(), nullable=True),
+        sa.Column("emergency_id", sa.Integer(), nullable=True),
         sa.Column("pushed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("locked", sa.Boolean(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
