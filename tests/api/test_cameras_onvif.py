@@ -45,6 +45,18 @@ def test_register_by_onvif_fills_streams(
     assert PASSWORD not in r.text
     got = api_client.get(f"/api/v1/cameras/{cam['id']}").json()
     assert got["onvif_url"] == sim.onvif_url(1)
+    # the PTZ the camera offered (GetNodes), all of it on this simulated head
+    assert got["ptz"] == {"operations": ["continuous", "relative", "absolute", "presets", "home"]}
+    r = api_client.post(
+        "/api/v1/cameras/onvif", json=_body(agency_id, sim.onvif_url(2), code="F-2")
+    )
+    assert r.status_code == 201 and r.json()["ptz"] == {"operations": []}  # no PTZ head
+    r = api_client.patch(f"/api/v1/cameras/{cam['id']}", json={"onvif_url": sim.onvif_url(2)})
+    assert r.status_code == 200 and r.json()["ptz"] is None  # another device: not known yet
+    r = api_client.patch(
+        f"/api/v1/cameras/{cam['id']}", json={"onvif_url": "http://169.254.169.254/"}
+    )
+    assert r.status_code == 422 and "169.254.169.254" in r.json()["detail"]  # never saved
     assert "/api/v1/cameras/onvif" in api_client.get("/api/v1/openapi.json").json()["paths"]
 
 

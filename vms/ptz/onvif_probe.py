@@ -16,8 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from onvif import ONVIFCamera
 
-from vms.ptz.driver import CameraFault
-from vms.ptz.onvif_driver import DEFAULT_TIMEOUT_S
+from vms.ptz.driver import CameraFault, PtzUnsupported
+from vms.ptz.onvif_driver import DEFAULT_TIMEOUT_S, OnvifPtzDriver
 from vms.ptz.onvif_errors import translate
 from vms.ptz.onvif_http import DigestCamera
 
@@ -82,3 +82,20 @@ async def _ask(camera: ONVIFCamera, where: str) -> Discovered:
             raise CameraFault(f"the camera at {where} gave no RTSP address for {profile.token}")
         uris.append(_strip_userinfo(uri))
     return Discovered(uris[0], uris[1] if len(uris) > 1 else None, model)
+
+
+PTZ_OPERATIONS = ("continuous", "relative", "absolute", "presets", "home")
+
+
+async def ptz_operations(
+    url: str, username: str | None, password: str | None, timeout_s: float = DEFAULT_TIMEOUT_S
+) -> list[str]:
+    """The PTZ operations the camera offers (GetNodes through the driver); [] without a head."""
+    driver = OnvifPtzDriver(url, username, password, timeout_s=timeout_s)
+    try:
+        caps = await driver.capabilities()
+    except PtzUnsupported:
+        return []
+    finally:
+        await driver.close()
+    return [op for op in PTZ_OPERATIONS if caps.supports(op)]

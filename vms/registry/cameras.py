@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ingest.url_policy import CameraUrlPolicy
+from ingest.url_policy import CameraUrlPolicy, check_destination
 from ingest.urls import InvalidCameraUrl
 from vms.db.models.registry import Agency, Camera, CameraCredential, CameraTag
 from vms.errors import Conflict, InvalidInput, NotFound
@@ -75,6 +75,10 @@ def check_urls(values: dict[str, Any], policy: CameraUrlPolicy) -> None:
     if onvif is not None:
         try:
             values["onvif_url"] = check_onvif_url(onvif)
+            # the server connects there for PTZ: the camera networks bound it as for streams
+            check_destination(
+                values["onvif_url"], policy.networks, policy.refused_ports, strict_names=False
+            )
         except ValueError as exc:
             raise InvalidInput(
                 f"onvif_url: {exc}", details=[{"field": "onvif_url", "problem": str(exc)}]
@@ -167,6 +171,8 @@ def update_camera(
     check_urls(values, policy)
     if values.get("code") not in (None, camera.code):
         _ensure_code_free(session, values["code"], camera.id)
+    if "onvif_url" in values and values["onvif_url"] != camera.onvif_url:
+        camera.ptz_operations = None  # another device: what it offers is not known yet
     apply_fields(session, camera, values)
     if not (camera.name_th or camera.name_en):
         raise InvalidInput("a camera keeps at least one name (name_th or name_en)")

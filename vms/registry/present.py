@@ -8,7 +8,7 @@ from ingest.packet import StreamKey
 from ingest.url_policy import redact_url
 from vms.db.models.registry import Camera
 from vms.logs import scrub
-from vms.registry.schemas import CameraOut, StreamStatus
+from vms.registry.schemas import CameraOut, PtzSummary, StreamStatus
 
 
 def stream_status(health: HealthRegistry | None, key: StreamKey) -> StreamStatus:
@@ -48,6 +48,7 @@ def camera_out(camera: Camera, health: HealthRegistry | None = None) -> CameraOu
         pull_mode=camera.pull_mode,
         rtsp_transport=camera.rtsp_transport,
         onvif_url=camera.onvif_url,
+        ptz=None if camera.ptz_operations is None else PtzSummary(operations=camera.ptz_operations),
         has_credentials=camera.has_credentials,
         created_at=camera.created_at,
         updated_at=camera.updated_at,

@@ -231,6 +231,13 @@ class StreamStatus(BaseModel):
     detail: str | None = None
 
 
+class PtzSummary(BaseModel):
+    """What PTZ the camera offered when registered by its ONVIF address (GetNodes): the
+    operations among continuous, relative, absolute, presets and home; empty: no PTZ head."""
+
+    operations: list[str]
+
+
 class CameraOut(BaseModel):
     """A camera as the API shows it: no password, only whether credentials are set."""
 
@@ -256,6 +263,7 @@ class CameraOut(BaseModel):
     pull_mode: str
     rtsp_transport: str | None
     onvif_url: str | None = None
+    ptz: PtzSummary | None = None
     has_credentials: bool
     created_at: datetime
     updated_at: datetime

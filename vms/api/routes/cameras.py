@@ -28,7 +28,7 @@ from vms.auth.roles import Permission
 from vms.db.models.registry import Camera, CameraState
 from vms.errors import InvalidInput, PayloadTooLarge
 from vms.inputs import MAX_INT
-from vms.ptz.onvif_probe import discover
+from vms.ptz.onvif_probe import discover, ptz_operations
 from vms.ptz.onvif_url import check_onvif_url
 from vms.registry import cameras
 from vms.registry.exporter import MEDIA_TYPES, export_cameras
@@ -133,6 +133,7 @@ def create_camera_by_onvif(
         ) from None
     # A worker thread (this route is sync): its own short event loop for the camera's answers.
     found = asyncio.run(discover(onvif_url, body.username, body.password))
+    operations = asyncio.run(ptz_operations(onvif_url, body.username, body.password))
     values = body.model_dump(exclude_unset=True) | {"onvif_url": onvif_url}
     for field, answer in (("main_url", found.main_url), ("sub_url", found.sub_url),
                           ("model", found.model and found.model[:200])):  # fmt: skip
@@ -145,6 +146,7 @@ def create_camera_by_onvif(
         where = ".".join(str(part) for part in error["loc"]) or "body"
         raise InvalidInput(f"{where}: {error['msg']}") from None
     camera = cameras.create_camera(session, create, policy)
+    camera.ptz_operations = operations
     session.commit()
     _changed(services, "created", [camera.id])
     _audit(services, principal, "camera.create", camera)

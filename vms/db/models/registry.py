@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Literal, get_args
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -126,6 +127,8 @@ class Camera(Base):
     pull_mode: Mapped[str] = mapped_column(String(16), default="always")
     rtsp_transport: Mapped[str | None] = mapped_column(String(3))
     onvif_url: Mapped[str | None] = mapped_column(String(2048))  # ONVIF device service
+    # the PTZ operations the camera offered when registered by ONVIF (None: not asked yet)
+    ptz_operations: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

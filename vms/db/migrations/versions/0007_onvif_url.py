@@ -20,8 +20,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("cameras") as batch:
         batch.add_column(sa.Column("onvif_url", sa.String(length=2048), nullable=True))
+        batch.add_column(sa.Column("ptz_operations", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cameras") as batch:
+        batch.drop_column("ptz_operations")
         batch.drop_column("onvif_url")
