@@ -41,12 +41,17 @@ async def test_view_under_override_is_marked_and_ends_with_it(stations: Stations
         assert r.status_code == 201, r.text
         emergency_id = r.json()["id"]
         client = WhepClient(stations.endpoint + "?stream=sub", http)
-        await client.start()
-        await client.frame()
-        await eventually(lambda: len(_views(stations)) == 1, "the view.start record")
-        assert (await http.delete(url)).status_code == 200
-        await eventually(lambda: stations.sessions() == 0, "the view ended with the emergency", 5)
-        await eventually(lambda: len(_views(stations)) == 2, "the view.end record")
+        try:
+            await client.start()
+            await client.frame()
+            await eventually(lambda: len(_views(stations)) == 1, "the view.start record")
+            assert (await http.delete(url)).status_code == 200
+            await eventually(
+                lambda: stations.sessions() == 0, "the view ended with the emergency", 5
+            )
+            await eventually(lambda: len(_views(stations)) == 2, "the view.end record")
+        finally:
+            await client.stop()  # the client's own peer connection and its sockets
     end, start = _views(stations)
     assert start["username"] == "gov-b" and start["detail"]["emergency_id"] == emergency_id
     assert end["detail"]["emergency_id"] == emergency_id
@@ -67,9 +72,12 @@ async def test_view_under_override_ends_when_it_expires(stations: Stations) -> N
         assert r.status_code == 201, r.text
         ends_at = datetime.fromisoformat(r.json()["ends_at"])
         client = WhepClient(stations.endpoint + "?stream=sub", http)
-        await client.start()
-        await client.frame()
-        await eventually(lambda: stations.sessions() == 0, "the view ended at expiry", 10)
+        try:
+            await client.start()
+            await client.frame()
+            await eventually(lambda: stations.sessions() == 0, "the view ended at expiry", 10)
+        finally:
+            await client.stop()
         # by time, not by the 30 s periodic re-check: within a second of ends_at
         late = (datetime.now(UTC) - ends_at).total_seconds()
         assert -0.1 < late < 1.0, late
