@@ -172,6 +172,7 @@ class Rig:
             "VMS_SERVER__PORT": str(port),
             "VMS_AUTH__COOKIE_SECURE": "false",
             "VMS_LOGGING__LEVEL": "WARNING",
+            "VMS_INGEST__CAMERA_NETWORKS": '["127.0.0.0/8"]',  # the simulated cameras
             "VMS_RELAY__MAX_SESSIONS_PER_ADDRESS": "100000",
             "VMS_RELAY__MAX_SESSIONS": "100000",
             "VMS_RELAY__MAX_SESSIONS_PER_USER": "100000",  # every bench viewer is one user
