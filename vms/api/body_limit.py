@@ -18,6 +18,7 @@ UPLOAD_TYPES = frozenset({b"multipart/form-data"})
 # client still sending it (most HTTP clients write the whole body before reading) sees the
 # answer instead of a reset connection; anything larger is cut off at once.
 DRAIN_FACTOR = 4
+DRAIN_MAX_BYTES = 8 * 1024 * 1024  # and never more than this (an upload's limit is larger)
 
 
 class BodyTooLarge(HTTPException):
@@ -53,7 +54,7 @@ class BodyLimit:
             return
         limit, key, declared = self._limit(scope)
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-            if int(declared) <= DRAIN_FACTOR * limit:
+            if int(declared) <= min(DRAIN_FACTOR * limit, DRAIN_MAX_BYTES):
                 await _discard(receive)  # so the client, still sending, reads the 413
             await _refuse(send, BodyTooLarge(limit, key))
             return
