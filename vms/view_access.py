@@ -22,6 +22,7 @@ from vms.access import as_utc, decide
 from vms.auth.principal import Principal
 from vms.auth.roles import Permission
 from vms.auth.sessions import Authenticator
+from vms.bus_listener import BusListener
 from vms.db.engine import Database
 from vms.db.models.registry import Camera
 from vms.emergency.override import Override
@@ -64,23 +65,13 @@ class ViewAccessWatcher:
         self.recheck_s = recheck_s
         self.emergency = emergency
         self.ended_total = 0
-        self._sub: EventSubscription | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._listener = BusListener(events, TOPIC, self._run, name="view-access")
 
     async def start(self) -> None:
-        self._sub = self.events.subscribe(TOPIC, maxsize=100)
-        self._task = asyncio.get_running_loop().create_task(
-            self._run(self._sub), name="view-access"
-        )
+        await self._listener.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-        if self._sub is not None:
-            self._sub.close()
-            self._sub = None
+        await self._listener.stop()
 
     async def _run(self, sub: EventSubscription) -> None:
         while not sub.closed:

@@ -9,7 +9,6 @@ cache also lives at most `cache_s`, so a lost event costs under a second) and "a
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from vms.access import as_utc, require_emergency_command
 from vms.audit import AuditEntry, AuditTrail
 from vms.auth.principal import Principal
+from vms.bus_listener import BusListener
 from vms.db.engine import Database
 from vms.db.models.emergency import EmergencyDeclaration
 from vms.db.models.registry import Agency
@@ -119,23 +119,15 @@ class EmergencyService:
         self._load_lock = threading.Lock()
         self._generation = 0
         self._cached: tuple[float, Override | None] | None = None
-        self._sub: EventSubscription | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._sub = self.events.subscribe("emergency.", maxsize=100)
-        self._task = asyncio.get_running_loop().create_task(
-            self._invalidate_on_events(self._sub), name="emergency-cache"
+        self._listener = BusListener(
+            events, "emergency.", self._invalidate_on_events, name="emergency-cache"
         )
 
+    async def start(self) -> None:
+        await self._listener.start()
+
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-        if self._sub is not None:
-            self._sub.close()
-            self._sub = None
+        await self._listener.stop()
 
     async def _invalidate_on_events(self, sub: EventSubscription) -> None:
         while not sub.closed:
