@@ -1,37 +1,43 @@
 """Stopping a worker thread that is blocked inside FFmpeg (open or read) within ~0.1 s.
 
-PyAV's interrupt callback (installed by `av.open(timeout=...)`) is the only way out of a
-blocking FFmpeg call, and it fires only when `time.monotonic()` passes a deadline; PyAV offers
-no call to fire it on demand. While a timeout is armed (during the open), the callback looks
-`time` up in `av.container.core`'s module globals each time, so we put a clock there that is
-exact for every thread except one whose bound stop event is set: for that thread the clock
-jumps far ahead, the deadline has passed, and FFmpeg aborts the call at its next interrupt
-check (network waits poll every 100 ms).
+Nothing here touches a socket: the only way out of a blocking FFmpeg call that cannot harm
+anyone else is FFmpeg's own interrupt callback, which PyAV installs (`av.open(timeout=...)`)
+on the container and on every connection FFmpeg opens for it. It aborts the call at FFmpeg's
+next interrupt check (network waits poll every 100 ms) once a deadline has passed.
 
-`install()` checks that PyAV still works this way and says so if not (stopping then falls back
-to the connect timeout); `bind(event)` ties the calling thread to its stop event. Reads run
-without the callback (it costs the GIL per socket wait), so `wake()` ends a blocked read.
+* During the open, the deadline is armed (the connect timeout) and the callback reads the
+  clock through `av.container.core`'s module global `time`: we put a clock there that is exact
+  for every thread except one whose bound stop event is set (`install()`, `bind()`).
+* During reads the deadline is disarmed (timeout -1): the callback then returns at once without
+  the GIL, which is why reads cost what they cost (arming it takes the GIL per socket wait,
+  ~40 % more CPU at 100 cameras, bench/ingest_bench.py). To stop a read, `ReadInterrupt.fire()`
+  arms it with a zero timeout by writing PyAV's per-container `timeout_info` struct: the next
+  check aborts the read. It is the container's own state, so only that container's calls end;
+  the struct lives inside the container object, which the `ReadInterrupt` keeps alive.
+
+PyAV exposes no handle to that struct, so `ReadInterrupt.arm()` finds it right after the
+`open_timeout` and `read_timeout` attributes in the object (PyAV's declared layout) and checks
+what it holds (a disarmed timeout and a start time taken during the open) before ever writing.
+If the layout moved, it says so once and stopping waits for the stall timeout instead;
+tests/ingest/test_interrupt.py fails first (pyproject bounds PyAV to the tested versions).
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
-import os
-import platform
-import socket
-import stat
 import threading
 import time
 import types
-from pathlib import Path
 from typing import Any
 
+import av.container
 import av.container.core
 
 log = logging.getLogger(__name__)
 
 _JUMP_S = 1e9  # far beyond any open/read timeout
+_WORD = ctypes.sizeof(ctypes.c_void_p)
 
 
 class _StopAwareClock:
@@ -58,6 +64,7 @@ class _StopAwareClock:
 _clock = _StopAwareClock(time)
 _lock = threading.Lock()
 _installed = False
+_layout_warned = False
 
 
 def install() -> bool:
@@ -79,53 +86,57 @@ def install() -> bool:
 
 
 def bind(stop: threading.Event | None) -> None:
-    """Make FFmpeg calls of the current thread abort once `stop` is set (None unbinds)."""
+    """Make FFmpeg opens of the current thread abort once `stop` is set (None unbinds)."""
     _clock.bind(stop)
 
 
-# poll()/ppoll() syscall numbers: where FFmpeg waits for a socket (tcp/udp reads, every 100 ms).
-_POLL_SYSCALLS = {"x86_64": (7, 271), "aarch64": (73,)}.get(platform.machine(), ())
+class ReadInterrupt:
+    """Ends the blocking reads of one open container, from any thread, touching nothing else."""
+
+    def __init__(self, container: av.container.InputContainer, address: int) -> None:
+        self._container = container  # keeps the struct's memory alive
+        self._info = (ctypes.c_double * 2).from_address(address)  # start_time, timeout
+        self.fired = False
+
+    @classmethod
+    def arm(
+        cls, container: av.container.InputContainer, opened_after: float
+    ) -> ReadInterrupt | None:
+        """The interrupt of `container`, opened (with a timeout) no earlier than `opened_after`
+        (time.monotonic()); None if PyAV's layout is not the one we know."""
+        address = _timeout_info_address(container, opened_after)
+        if address is None:
+            _warn_layout()
+            return None
+        return cls(container, address)
+
+    def fire(self) -> None:
+        """Arm the container's interrupt with a deadline already passed: FFmpeg's next check
+        (within ~0.1 s of a network wait) aborts the read with an exit error."""
+        self.fired = True
+        self._info[1] = 0.0  # timeout 0 s after the read's start: already passed
 
 
-def wake(native_id: int) -> bool:
-    """Shut down the sockets the thread `native_id` (of this process) is polling; Linux only.
-
-    For a read that PyAV's interrupt callback does not watch (reads run without it, see
-    source.py): the thread's current syscall comes from /proc, and if it is poll() its pollfd
-    array is in this process's memory. Shutting a socket down makes the pending read return
-    end-of-stream at once; the worker, already told to stop, then leaves. False if the thread
-    was not waiting on a socket.
-    """
-    try:
-        fields = Path(f"/proc/self/task/{native_id}/syscall").read_text().split()
-        if not fields or not fields[0].isdigit() or int(fields[0]) not in _POLL_SYSCALLS:
-            return False
-        pollfds, nfds = int(fields[1], 16), int(fields[2], 16)
-    except (OSError, ValueError, IndexError):
-        return False
-    if not pollfds or not 0 < nfds <= 16:
-        return False
-    woke = False
-    for i in range(nfds):
-        fd = ctypes.c_int.from_address(pollfds + i * _POLLFD_SIZE).value
-        woke |= _shutdown_socket(fd)
-    return woke
+def _timeout_info_address(container: Any, opened_after: float) -> int | None:
+    """Where PyAV's `timeout_info` of `container` is, checked; None if not found as expected."""
+    base, size = id(container), type(container).__basicsize__
+    words = (ctypes.c_size_t * (size // _WORD)).from_address(base)
+    open_id, read_id = id(container.open_timeout), id(container.read_timeout)
+    now = time.monotonic()
+    for i in range(len(words) - 3):
+        if words[i] != open_id or words[i + 1] != read_id:
+            continue
+        address = base + (i + 2) * _WORD
+        start_time, timeout = (ctypes.c_double * 2).from_address(address)
+        if timeout == -1.0 and opened_after <= start_time <= now:
+            return address
+    return None
 
 
-_POLLFD_SIZE = 8  # struct pollfd {int fd; short events; short revents;}
-
-
-def _shutdown_socket(fd: int) -> bool:
-    try:
-        if fd < 0 or not stat.S_ISSOCK(os.fstat(fd).st_mode):
-            return False
-        sock = socket.socket(fileno=os.dup(fd))
-    except OSError:
-        return False
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        return False
-    finally:
-        sock.close()  # closes our duplicate only; FFmpeg closes its own descriptor
-    return True
+def _warn_layout() -> None:
+    global _layout_warned
+    if not _layout_warned:
+        _layout_warned = True
+        log.warning(
+            "PyAV's container layout changed: stopping a silent camera waits for the stall timeout"
+        )

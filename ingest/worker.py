@@ -3,8 +3,9 @@
 The thread owns every blocking PyAV call. Packets, stream parameters and state changes travel
 to the event loop through the shared `LoopHandoff`, in order, where they reach the frame bus
 channel and the health registry. Stopping sets an event that the demux loop checks on every
-packet; a thread blocked inside FFmpeg (a silent camera, a hanging connect) is woken through
-PyAV's interrupt callback (`interrupt.py`), otherwise bounded by the stall and connect timeouts.
+packet; a thread blocked inside FFmpeg (a silent camera, a hanging connect) is ended through
+FFmpeg's interrupt callback of its own container (`interrupt.py`), which touches no socket;
+otherwise it is bounded by the stall and connect timeouts.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class StreamWorker:
         self._timeline = timeline or PtsNormaliser(max_gap_s=max(config.stall_timeout_s, 1.0))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._native_id: int | None = None
+        self._read_interrupt: interrupt.ReadInterrupt | None = None
         self._done: asyncio.Future[None] = handoff.loop.create_future()
         self._log_extra = {"camera_id": spec.key.camera_id, "stream": spec.key.stream}
 
@@ -76,10 +77,14 @@ class StreamWorker:
             threading.stack_size(previous)
 
     def stop(self) -> None:
-        """Ask the thread to finish, waking it if FFmpeg has it waiting on a socket; `wait()`."""
-        self._stop.set()
-        if self._native_id is not None and not self._done.done():
-            interrupt.wake(self._native_id)
+        """Ask the thread to finish, ending a blocking open or read of its own; `wait()`."""
+        self._stop.set()  # an open sees it through the stop-aware clock (interrupt.bind)
+        self._interrupt_read()
+
+    def _interrupt_read(self) -> None:
+        reader = self._read_interrupt
+        if reader is not None and not self._done.done():
+            reader.fire()
 
     async def wait(self, within_s: float) -> bool:
         """Wait until the thread has ended; False if it is still running after `within_s`."""
@@ -90,8 +95,8 @@ class StreamWorker:
             try:
                 await asyncio.wait_for(asyncio.shield(self._done), max(timeout, 0.0))
             except TimeoutError:
-                if self._stop.is_set() and self._native_id is not None:
-                    interrupt.wake(self._native_id)  # it may have entered a read after stop()
+                if self._stop.is_set():
+                    self._interrupt_read()  # it may have opened the camera after stop()
                 continue
             return True
         return False
@@ -100,7 +105,6 @@ class StreamWorker:
 
     def _run(self) -> None:
         interrupt.bind(self._stop)
-        self._native_id = threading.get_native_id()
         try:
             self._loop_forever()
         except Exception:
@@ -143,9 +147,15 @@ class StreamWorker:
 
     def _pull_once(self, normaliser: PtsNormaliser) -> bool:
         """Open, then demux until the stream ends or fails; True if any packet was delivered."""
+        opening = time.monotonic()
         container, stream = open_stream(self.spec, self._config)
         delivered = False
         last = time.monotonic()
+        # stop() fires it from the loop thread; set before the stop check, so one of the two
+        # sees the other
+        reader = self._read_interrupt = interrupt.ReadInterrupt.arm(container, opening)
+        if reader is not None and self._stop.is_set():
+            reader.fire()
         try:
             shaper = PacketShaper(stream, normaliser)
             self._handoff.put(self._apply_info, shaper.info)
@@ -176,6 +186,7 @@ class StreamWorker:
                 raise Stalled() from None
             raise
         finally:
+            self._read_interrupt = None
             container.close()
         return delivered
 
