@@ -3,6 +3,9 @@
 A channel keeps the latest GOP so that a new subscriber starts at once from a keyframe. Each
 subscriber has a bounded queue: one that falls behind drops what it has queued and skips to the
 next keyframe (the drop is counted), so it never slows the camera or the other subscribers.
+The cached GOP a new subscriber starts with is held apart from that queue (its backlog): a GOP
+longer than the queue (10 s "smart codec" GOPs) does not overflow it. The backlog shares the
+packets of the cache, which `gop_cache_max_packets` bounds (600 by default: 20 s at 30 fps).
 
 Everything here runs on the event loop thread; ingest workers hand packets over with
 `loop.call_soon_threadsafe(channel.publish, packet)`. A Redis-backed bus for several processes
@@ -33,8 +36,16 @@ class Subscription:
         self.dropped = 0
         self.closed = False
         self._queue: deque[EncodedPacket] = deque()
+        self._backlog: deque[EncodedPacket] = deque()  # the cached GOP, read before the queue
         self._ready = asyncio.Event()
         self._await_keyframe = True
+
+    def start_from(self, gop: list[EncodedPacket]) -> None:
+        """Begin with the cached `gop` (keyframe first), outside the live queue's limit."""
+        if gop and gop[0].is_keyframe and not self.closed:
+            self._backlog.extend(gop)
+            self._await_keyframe = False
+            self._ready.set()
 
     def offer(self, packet: EncodedPacket) -> None:
         """Queue a packet, or drop it (and what is queued) if this subscriber has fallen behind."""
@@ -46,8 +57,9 @@ class Subscription:
                 return
             self._await_keyframe = False
         if len(self._queue) >= self.maxsize:
-            self._count_drop(len(self._queue))
+            self._count_drop(len(self._queue) + len(self._backlog))
             self._queue.clear()
+            self._backlog.clear()
             if not packet.is_keyframe:
                 self._count_drop(1)
                 self._await_keyframe = True
@@ -61,10 +73,12 @@ class Subscription:
             self.channel.dropped_total += n
 
     def __len__(self) -> int:
-        return len(self._queue)
+        return len(self._backlog) + len(self._queue)
 
     def get_nowait(self) -> EncodedPacket | None:
         """The next queued packet, or None if nothing is queued."""
+        if self._backlog:
+            return self._backlog.popleft()
         if self._queue:
             return self._queue.popleft()
         if self.closed:
@@ -73,18 +87,19 @@ class Subscription:
 
     def drain(self) -> list[EncodedPacket]:
         """Everything queued now, oldest first."""
-        items = list(self._queue)
+        items = [*self._backlog, *self._queue]
+        self._backlog.clear()
         self._queue.clear()
         return items
 
     async def get(self) -> EncodedPacket:
         """Wait for the next packet. Raises SubscriptionClosed when the subscription ends."""
-        while not self._queue:
+        while not self._queue and not self._backlog:
             if self.closed:
                 raise SubscriptionClosed(str(self.channel.key))
             self._ready.clear()
             await self._ready.wait()
-        return self._queue.popleft()
+        return self._backlog.popleft() if self._backlog else self._queue.popleft()
 
     def __aiter__(self) -> Subscription:
         return self
@@ -101,6 +116,7 @@ class Subscription:
             return
         self.closed = True
         self._queue.clear()
+        self._backlog.clear()
         self._ready.set()
         self.channel._remove(self)
 
@@ -154,8 +170,7 @@ class Channel:
         """A new subscriber; with `from_gop` it first gets the cached GOP, so it starts now."""
         sub = Subscription(self, maxsize or self._bus.subscriber_queue_packets)
         if from_gop:
-            for packet in self._gop:
-                sub.offer(packet)
+            sub.start_from(self._gop)
         self._subscribers.add(sub)
         self._bus._notify(self.key, len(self._subscribers))
         return sub

@@ -84,10 +84,12 @@ def gst_rtsp_server() -> Iterator[GstRtspServerFactory]:
         path: str = "/test",
         width: int = 320,
         height: int = 240,
+        extra: tuple[str, ...] = (),
     ) -> GstRtspServer:
+        """`extra`: more options of tests/peers/gst_rtsp_server.py (fps, GOP, B-frames...)."""
         port = port or free_port()
         args = [SYSTEM_PYTHON, str(GST_PEER), "--port", str(port), "--path", path]
-        args += ["--width", str(width), "--height", str(height)]
+        args += ["--width", str(width), "--height", str(height), *extra]
         if auth is not None:
             args += ["--user", auth[0], "--password", auth[1]]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=sys.stderr, text=True)

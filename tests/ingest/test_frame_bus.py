@@ -105,3 +105,32 @@ async def test_gop_cache_is_bounded() -> None:
     assert len(ch.gop) == 5
     ch.publish(pkt(5))
     assert ch.gop == []  # a keyframe is overdue: stop caching instead of growing
+
+
+async def test_a_gop_longer_than_the_queue_still_starts_a_new_subscriber_at_its_keyframe() -> None:
+    # 10 s GOP at 25 fps: 250 cached packets against a live queue of 120
+    bus = FrameBus(subscriber_queue_packets=120)
+    ch = bus.channel(KEY)
+    for p in gop(0, 250):
+        ch.publish(p)
+    sub = ch.subscribe()
+    assert len(sub) == 250 and sub.dropped == 0
+    first = await sub.get()
+    assert first.is_keyframe and first.pts == 0
+    for p in [pkt(250 + i) for i in range(100)]:  # live, still the same GOP
+        ch.publish(p)
+    rest = sub.drain()
+    assert [p.pts // 6000 for p in rest] == list(range(1, 350))
+    assert sub.dropped == 0
+
+
+async def test_live_overflow_still_skips_to_a_keyframe_with_a_backlog_unread() -> None:
+    bus = FrameBus(subscriber_queue_packets=8)
+    ch = bus.channel(KEY)
+    for p in gop(0, 20):
+        ch.publish(p)
+    sub = ch.subscribe()  # reads nothing: 20 backlog, then 9 live overflow the queue of 8
+    for p in [pkt(20 + i) for i in range(9)] + gop(29, 2):
+        ch.publish(p)
+    assert [p.pts // 6000 for p in sub.drain()] == [29, 30]
+    assert sub.dropped == 29
