@@ -29,7 +29,7 @@ from bench.whep_rig import Rig, machine, percentile
 from tests.relay.whep_client import WhepClient, first_frame_ms
 
 WEBRTCBIN = Path(__file__).resolve().parents[1] / "scripts" / "whep_play.py"
-PLAYERS = ("aiortc", "webrtcbin", "webrtcbin latency=0")
+PLAYERS = ("aiortc", "webrtcbin", "webrtcbin latency=0", "webrtcbin faststart=2")
 
 
 async def aiortc_start(http: httpx.AsyncClient, endpoint: str) -> dict[str, Any]:
@@ -42,11 +42,15 @@ async def aiortc_start(http: httpx.AsyncClient, endpoint: str) -> dict[str, Any]
         await client.stop()
 
 
-def webrtcbin_start(endpoint: str, headers: dict[str, str], latency: int | None) -> dict[str, Any]:
+def webrtcbin_start(
+    endpoint: str, headers: dict[str, str], latency: int | None, faststart: int = 0
+) -> dict[str, Any]:
     args = ["/usr/bin/python3", str(WEBRTCBIN), endpoint, "--frames", "1", "--timeout", "10"]
     args += [a for k, v in headers.items() for a in ("--header", f"{k}: {v}")]
     if latency is not None:
         args += ["--latency", str(latency)]
+    if faststart:
+        args += ["--faststart", str(faststart)]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=30, check=False)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if not lines:
@@ -66,9 +70,10 @@ async def run(rig: Rig, starts: int) -> dict[str, list[dict[str, Any]]]:
                 if player == "aiortc":
                     result = await aiortc_start(http, endpoint)
                 else:
-                    latency = 0 if player.endswith("=0") else None
+                    latency = 0 if player.endswith("latency=0") else None
+                    faststart = 2 if player.endswith("faststart=2") else 0
                     result = await asyncio.to_thread(
-                        webrtcbin_start, endpoint, rig.headers, latency
+                        webrtcbin_start, endpoint, rig.headers, latency, faststart
                     )
                 if result.get("error"):
                     print(f"  {player}: {result['error']}", flush=True)

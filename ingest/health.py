@@ -40,6 +40,7 @@ class StreamHealth:
     codec: str | None = None
     width: int | None = None
     height: int | None = None
+    b_frames: bool = False  # the relay converts such a stream for browsers (docs/relay.md)
     fps: float | None = None
     bitrate_bps: float | None = None
     last_keyframe: float | None = None  # time.monotonic()
@@ -69,6 +70,7 @@ class StreamHealth:
 
     def apply_info(self, info: StreamInfo) -> None:
         self.codec, self.width, self.height = info.codec, info.width, info.height
+        self.b_frames = info.reordered
 
     def to_dict(self) -> dict[str, Any]:
         now = time.monotonic()
@@ -82,6 +84,7 @@ class StreamHealth:
             "codec": self.codec,
             "width": self.width,
             "height": self.height,
+            "b_frames": self.b_frames,
             "fps": self.fps if online else None,
             "bitrate_bps": self.bitrate_bps if online else None,
             "keyframe_age_s": (

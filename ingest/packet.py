@@ -30,6 +30,7 @@ class StreamInfo:
     fps: float | None = None
     extradata: bytes | None = None  # H.264: Annex-B SPS/PPS when the camera gave them out of band
     profile: str | None = None
+    reordered: bool = False  # B-frames: decode order is not presentation order
 
 
 @dataclass(frozen=True, slots=True)

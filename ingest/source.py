@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import av
@@ -117,8 +118,11 @@ def _raise_if_refused(messages: list[tuple[int, str, str]]) -> None:
 class PacketShaper:
     """Makes demuxed packets bus-ready: Annex-B, SPS/PPS on every keyframe, monotonic pts.
 
-    Also notices new parameter sets (a resolution change) and reports a new StreamInfo.
-    One per connection; the PtsNormaliser outlives it so pts stay continuous on reconnect.
+    Also notices new parameter sets (a resolution change) and B-frames (a packet whose pts is
+    not its dts) and reports a new StreamInfo. The timeline follows the decode timestamp where
+    there is one: with B-frames the presentation timestamps go back and forth, and bus packets
+    travel in decode order. One per connection; the PtsNormaliser outlives it so pts stay
+    continuous on reconnect.
     """
 
     def __init__(self, stream: av.video.stream.VideoStream, normaliser: PtsNormaliser) -> None:
@@ -145,6 +149,7 @@ class PacketShaper:
             fps=round(float(rate), 3) if rate else None,
             extradata=params or None,
             profile=cc.profile,
+            reordered=bool(cc.has_b_frames),
         )
 
     def shape(self, packet: av.Packet) -> Iterator[tuple[EncodedPacket, StreamInfo | None]]:
@@ -159,7 +164,15 @@ class PacketShaper:
             new_info = None
             if key and self.codec in _PARAM_CODECS:
                 data, new_info = self._keyframe(data)
-            raw = p.pts if p.pts is not None else p.dts
+            if (
+                p.pts is not None
+                and p.dts is not None
+                and p.pts != p.dts
+                and not self.info.reordered
+            ):
+                self.info = replace(self.info, reordered=True)
+                new_info = self.info
+            raw = p.dts if p.dts is not None else p.pts
             pts = self.normaliser.convert(raw, p.time_base) if p.time_base else 0
             yield (
                 EncodedPacket(data, pts, OUT_TIME_BASE, key, self.codec, received, wallclock),
@@ -178,12 +191,5 @@ class PacketShaper:
         self._sps = found.sps
         size = (h264_sps_size if self.codec == "h264" else hevc_sps_size)(found.sps)
         width, height = size if size else (self.info.width, self.info.height)
-        self.info = StreamInfo(
-            codec=self.codec,
-            width=width,
-            height=height,
-            fps=self.info.fps,
-            extradata=found.annexb,
-            profile=self.info.profile,
-        )
+        self.info = replace(self.info, width=width, height=height, extradata=found.annexb)
         return data, self.info

@@ -25,7 +25,7 @@ from relay.ice import HostCandidatePolicy, stop_consent_checks
 from relay.packetize import PayloadCache
 from relay.sdp import Offer
 from relay.session import Viewer, ViewerSession
-from relay.transcode import TranscoderPool
+from relay.transcode import TranscoderPool, conversion_reason
 from vms.errors import InvalidInput, NotFound, TooManyRequests, Unavailable
 
 log = logging.getLogger(__name__)
@@ -160,8 +160,9 @@ class RelayManager:
             demanded = await self._demand(key)
             channel = await self._wait_for_picture(self.bus.channel(key), key)
             info = channel.info
-            if (info.codec if info else channel.gop[0].codec) != "h264":
-                channel = self.transcoders.acquire(key)
+            reason = conversion_reason(info, channel.gop[0].codec)
+            if reason is not None:
+                channel = self.transcoders.acquire(key, reason)
                 transcoded = True
                 channel = await self._wait_for_picture(channel, key)
             plid = h264.profile_level_id(channel.gop[0].data)

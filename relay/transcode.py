@@ -1,4 +1,5 @@
-"""Conversion to H.264 for streams a browser cannot take as they are (H.265, MJPEG, ...).
+"""Conversion to H.264 for streams a browser cannot take as they are (H.265, MJPEG, H.264 with
+B-frames, ...).
 
 One `Transcoder` per source stream, shared by all its viewers: it subscribes to the camera's
 channel, decodes with PyAV and encodes with libx264 (baseline, zerolatency, no B-frames) on its
@@ -27,6 +28,18 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FPS = 15.0
 STOP_TIMEOUT_S = 5.0
+
+
+def conversion_reason(info: StreamInfo | None, codec: str) -> str | None:
+    """Why a stream must be converted to H.264 before browsers can show it, or None to pass
+    it through. `codec` is the cached keyframe's, for a channel without StreamInfo yet."""
+    codec = info.codec if info is not None else codec
+    if codec != "h264":
+        return f"the camera sends {codec}, which browsers' WebRTC does not take"
+    if info is not None and info.reordered:
+        # RTP in WebRTC carries pictures in the order they are shown; receivers do not reorder
+        return "the camera's H.264 has B-frames, which WebRTC does not carry"
+    return None
 
 
 class Transcoder:
@@ -128,7 +141,14 @@ class Transcoder:
         enc.gop_size = max(1, round(fps * 2))
         enc.max_b_frames = 0
         enc.profile = "baseline"
-        enc.options = {"preset": "veryfast", "tune": "zerolatency", "repeat-headers": "1"}
+        # libx264 takes the profile as an option (PyAV's `profile` attribute did not reach it:
+        # High came out); baseline is what every WebRTC H.264 decoder takes
+        enc.options = {
+            "preset": "veryfast",
+            "tune": "zerolatency",
+            "repeat-headers": "1",
+            "profile": "baseline",
+        }
         self._encoder = enc
         self.output.set_info(StreamInfo("h264", frame.width, frame.height, fps, None, "baseline"))
         return enc
@@ -156,14 +176,16 @@ class TranscoderPool:
     def get(self, key: StreamKey) -> Transcoder | None:
         return self._running.get(key)
 
-    def acquire(self, key: StreamKey) -> Channel:
-        """The H.264 channel for `key`, starting its transcoder if it is not running yet."""
+    def acquire(self, key: StreamKey, reason: str = "") -> Channel:
+        """The H.264 channel for `key`, starting its transcoder if it is not running yet;
+        `reason` (from `conversion_reason`) goes into the refusal when all are busy."""
         transcoder = self._running.get(key)
         if transcoder is None:
             if len(self._running) >= self.limit:
                 self.refused_total += 1
+                why = f" ({reason})" if reason else ""
                 raise Unavailable(
-                    f"stream {key} needs conversion to H.264 and all {self.limit} "
+                    f"stream {key} needs conversion to H.264{why} and all {self.limit} "
                     "transcoders are busy (relay.max_transcoders)",
                     headers={"Retry-After": "30"},
                 )

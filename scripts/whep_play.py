@@ -12,7 +12,8 @@ Standard library only for HTTP, so it needs nothing of ours.
 
     /usr/bin/python3 scripts/whep_play.py URL [--token T | --header 'Authorization: Bearer T']
         [--setup actpass|active|passive] [--profile 42e01f] [--trickle] [--frames 10]
-        [--latency MS] [--no-h264] [--videos N] [--audio] [--show] [--frames 0: until Ctrl-C]
+        [--latency MS] [--faststart N] [--no-h264] [--videos N] [--audio] [--show]
+        [--frames 0: until Ctrl-C]
 """
 
 from __future__ import annotations
@@ -76,6 +77,16 @@ class Client:
         self.webrtc.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
         if args.latency is not None:
             self.webrtc.set_property("latency", args.latency)
+        if args.faststart:
+            # the jitter buffer starts after N consecutive packets instead of after `latency`
+            # (it keeps `latency` for reordering afterwards); webrtcbin's rtpbin is "rtpbin"
+            rtpbin = self.webrtc.get_by_name("rtpbin")
+            rtpbin.connect(
+                "new-jitterbuffer",
+                lambda _bin, jb, _session, _ssrc: jb.set_property(
+                    "faststart-min-packets", args.faststart
+                ),
+            )
         address = Nice.Address.new()
         address.set_from_string(LOOPBACK)
         # webrtcbin 1.22 hands its ICE agent out without a reference: keep one for its life
@@ -271,6 +282,9 @@ def main() -> int:
     p.add_argument("--trickle", action="store_true")
     p.add_argument("--frames", type=int, default=10, help="stop after N pictures (0: Ctrl-C)")
     p.add_argument("--latency", type=int, default=None, help="jitter buffer ms (default 200)")
+    p.add_argument(
+        "--faststart", type=int, default=0, help="jitter buffer faststart-min-packets (0: off)"
+    )
     p.add_argument("--no-h264", action="store_true", help="offer VP8 only")
     p.add_argument("--videos", type=int, default=1, help="video m-lines to offer")
     p.add_argument("--audio", action="store_true", help="offer an Opus audio m-line too")

@@ -33,7 +33,7 @@ def launch_line(args: argparse.Namespace) -> str:
     if args.keyframe_intervals:
         gop = 100_000  # keyframes only when forced
     raw = (
-        f"videotestsrc is-live=true pattern=ball ! video/x-raw,width={args.width},"
+        f"videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width={args.width},"
         f"height={args.height},framerate={args.fps}/1 ! videoscale ! capsfilter name=size "
         f"caps=video/x-raw,width={args.width},height={args.height}"
     )

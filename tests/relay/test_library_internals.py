@@ -12,9 +12,17 @@ import aioice.ice
 from aiortc import RTCIceGatherer, RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs.h264 import H264Encoder
 from aiortc.rtcdtlstransport import SRTP_PROFILES, RTCCertificate
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket
 from OpenSSL import SSL
 
+from ingest.frame_bus import FrameBus
+from ingest.packet import EncodedPacket, StreamKey
 from relay.dtls import RelayCertificate, answer_actpass_as_server, use_relay_certificate
+from relay.packetize import SharedPacker
+from relay.track import RTP_TIME_BASE, BusTrack
+
+H264_CODEC = RTCRtpCodecParameters(mimeType="video/H264", clockRate=90000, payloadType=102)
 
 
 def test_aioice_host_address_discovery_is_patchable() -> None:
@@ -79,3 +87,33 @@ async def test_aiortc_dtls_role_is_settable_before_the_answer() -> None:
     assert "a=setup:passive" in answer.sdp
     await pc.close()
     await offer_pc.close()
+
+
+async def test_aiortc_sender_packs_what_our_track_gives_with_the_encoder_in_its_slot() -> None:
+    # relay/session.py puts a SharedPacker into the sender's private encoder slot; the sender
+    # must keep it (made only when None) and call its pack() for a non-Frame from recv()
+    channel = FrameBus().channel(StreamKey(1, "main"))
+    channel.publish(EncodedPacket(b"\x00\x00\x00\x01\x65" + bytes(50), 0, RTP_TIME_BASE, True,
+                                  "h264", 0.0, 0.0))  # fmt: skip
+    pc = RTCPeerConnection()
+    track = BusTrack(channel)
+    sender = pc.addTransceiver(track, direction="sendonly").sender
+    assert "_RTCRtpSender__encoder" in vars(sender)
+    setattr(sender, "_RTCRtpSender__encoder", SharedPacker())  # noqa: B010
+    frame = await sender._next_encoded_frame(H264_CODEC)
+    assert frame is not None and frame.payloads == [b"\x65" + bytes(50)]
+    assert isinstance(vars(sender)["_RTCRtpSender__encoder"], SharedPacker)
+    track.stop()
+    await pc.close()
+
+
+async def test_aiortc_sender_answers_pli_through_send_keyframe() -> None:
+    # relay/session.py points the sender's _send_keyframe at BusTrack.request_keyframe
+    pc = RTCPeerConnection()
+    sender = pc.addTransceiver("video", direction="sendonly").sender
+    asked: list[bool] = []
+    sender._send_keyframe = lambda: asked.append(True)  # type: ignore[method-assign]
+    ssrc = sender._ssrc
+    await sender._handle_rtcp_packet(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=ssrc))
+    assert asked == [True]
+    await pc.close()
