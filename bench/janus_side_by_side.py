@@ -11,7 +11,8 @@ camera (as for an "always" camera), Janus only the sub stream its mountpoints na
 "First frame" is the offer request (WHEP POST; Janus "watch") to the first complete frame's
 last RTP packet at the viewer.
 
-    bash bench/setup_janus.sh && python -m bench.janus_side_by_side --seconds 15
+    bash bench/setup_janus.sh && python -m bench.janus_side_by_side --seconds 15 \
+        [--cases 8x1,1x10,32x1,1x25]
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ from tests.conftest import free_port
 
 JANUS = "/usr/bin/janus"
 PLUGINS = Path("/usr/lib/x86_64-linux-gnu/janus")
-CASES = {"8 cameras x 1 viewer": (8, 1), "1 camera x 10 viewers": (1, 10)}
+CASES = {  # name: (cameras, viewers)
+    "8x1": (8, 1),
+    "1x10": (1, 10),
+    "32x1": (32, 1),
+    "1x25": (1, 25),
+}
 FPS = 15
 
 _first: dict[int, float] = {}  # receiver id -> time of its first marker packet
@@ -215,10 +221,10 @@ def _frames_of(viewer: Any) -> int:
     return sum(_frames.get(id(t.receiver), 0) for t in viewer.pc.getTransceivers())
 
 
-async def main_async(seconds: float, grain: int) -> list[dict[str, Any]]:
+async def main_async(seconds: float, grain: int, cases: list[str]) -> list[dict[str, Any]]:
     _install_counter()
     rows: list[dict[str, Any]] = []
-    cameras = max(c for c, _ in CASES.values())
+    cameras = max(CASES[c][0] for c in cases)
     with Rig(cameras=cameras, grain=grain, servers=("ours",)) as rig:
         folder = Path(tempfile.mkdtemp(prefix="janus-bench-"))
         port = free_port()
@@ -237,7 +243,8 @@ async def main_async(seconds: float, grain: int) -> list[dict[str, Any]]:
                     row = await run_case(name, [], pid, seconds)  # pulling, nobody watching
                     rows.append({"case": "no viewer (cameras pulled)", **row})
                     print(rows[-1], flush=True)
-                for case, (n_cams, n_viewers) in CASES.items():
+                for case in cases:
+                    n_cams, n_viewers = CASES[case]
                     cams = [1 + i % n_cams for i in range(max(n_cams, n_viewers))]
                     ours = [WhepViewer(http, rig.endpoint("ours", c)) for c in cams]
                     row = await run_case("ours", ours, rig.pids["ours"], seconds)
@@ -276,10 +283,16 @@ def main() -> None:
     parser.add_argument(
         "--grain", type=int, default=24, help="camsim --grain: noise so streams reach 1 Mbit/s"
     )
+    parser.add_argument(
+        "--cases", default="8x1,1x10", help=f"cameras x viewers, of {','.join(CASES)}"
+    )
     args = parser.parse_args()
+    cases = args.cases.split(",")
+    if not set(cases) <= set(CASES):
+        raise SystemExit(f"--cases: one of {','.join(CASES)}")
     if not Path(JANUS).exists():
         raise SystemExit("Janus is not installed: bash bench/setup_janus.sh")
-    rows = asyncio.run(main_async(args.seconds, args.grain))
+    rows = asyncio.run(main_async(args.seconds, args.grain, cases))
     print(f"\n{time.strftime('%Y-%m-%d')}, {machine()}, camsim grain {args.grain}")
     print("| case | server | CPU (cores) | min fps per viewer | first frame p50 / p95 ms | "
           "viewers with frames |")  # fmt: skip
