@@ -205,6 +205,10 @@ ID_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/grants/{grant}", None),
     ("DELETE", "/api/v1/grants/{grant}", None),
     ("PUT", "/api/v1/coverage/requirements/{agency}", {"required": 1}),
+    ("GET", "/api/v1/data-requests/{data_request}", None),
+    ("POST", "/api/v1/data-requests/{data_request}/approve", None),
+    ("POST", "/api/v1/data-requests/{data_request}/reject", {"reason": "x"}),
+    ("GET", "/api/v1/data-requests/{data_request}/export", None),
 ]
 
 
@@ -219,11 +223,18 @@ def test_foreign_objects_answer_like_missing_ones(world: World) -> None:
         json={"owner_agency_id": a["police"], "grantee_agency_id": a["police2"], "level": "live"},
     ).json()
     foreign_user = owner.get("/api/v1/auth/me").json()["user_id"]
+    from tests.api.test_data_requests import body as request_body
+
+    data_request = w.client_as("desk_officer", "police").post(
+        "/api/v1/data-requests", json=request_body([w.cameras["police1"]])
+    )
+    assert data_request.status_code == 201, data_request.text
     foreign = {
         "camera": w.cameras["police1"],
         "user": foreign_user,
         "grant": grant["id"],
         "agency": a["police"],
+        "data_request": data_request.json()["id"],
     }
     missing = dict.fromkeys(foreign, 987654)
     asker = w.client_as("agency_admin", "muni")

@@ -17,10 +17,10 @@ class EvidenceConfig(BaseModel):
         description="owning_agency: an administrator of every agency owning a requested camera "
         "approves; working_group: one member of the provincial working group approves.",
     )
-    working_group_agency: str | None = Field(
-        None,
+    working_group_agency: str = Field(
+        "",
         description="Code of the agency whose administrators form the provincial working group "
-        "(they see every request, and approve when approver = working_group). "
+        "(they see every request, and approve when approver = working_group); empty: none. "
         "The system administrator always belongs to it.",
     )
     signing_key_file: str = Field(

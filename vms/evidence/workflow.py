@@ -52,7 +52,7 @@ def effective_state(row: DataRequest, now: datetime) -> str:
     return row.state
 
 
-def policy_for(session: Session, approver: str, working_group_code: str | None) -> EvidencePolicy:
+def policy_for(session: Session, approver: str, working_group_code: str) -> EvidencePolicy:
     """The configured rule with the working group's agency code resolved to its id."""
     wg = None
     if working_group_code:
