@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 
+from tests.fixtures_evidence import evidence_world
 from tests.fixtures_identity import World
 from vms.db.models.evidence import DataRequest, EvidenceLock
 from vms.db.models.identity import AuditRecord
@@ -250,3 +251,87 @@ def test_download_expires(ev_world: World) -> None:
     assert desk.get(f"/api/v1/data-requests/{rid}").json()["state"] == "expired"
     r = desk.get(f"/api/v1/data-requests/{rid}/export")
     assert r.status_code == 410 and "expired" in r.json()["detail"]
+
+
+def test_working_group_rule(db_url: str, tmp_path: Path) -> None:
+    for w in evidence_world(
+        db_url, tmp_path, approver="working_group", working_group_agency="PKT-CC"
+    ):
+        desk = w.client_as("desk_officer", "muni")
+        rid = desk.post("/api/v1/data-requests", json=body([w.cameras["muni1"]])).json()["id"]
+        got = desk.get(f"/api/v1/data-requests/{rid}").json()
+        assert got["approver_rule"] == "working_group"
+        assert got["approvals_needed"] == ["working_group"]
+        # the owning agency's administrator sees it but does not decide it any more
+        r = w.client_as("agency_admin", "muni").post(f"/api/v1/data-requests/{rid}/approve")
+        assert r.status_code == 403 and "working group" in r.json()["detail"]
+        # another agency's staff member of the working group's agency does not see it
+        assert w.client_as("operator", "cc").get(f"/api/v1/data-requests/{rid}").status_code == 404
+        member = w.client_as("agency_admin", "cc")
+        assert [x["id"] for x in member.get("/api/v1/data-requests").json()["items"]] == [rid]
+        r = member.post(f"/api/v1/data-requests/{rid}/approve")
+        assert r.status_code == 200 and r.json()["state"] == "approved"
+        assert r.json()["approvals"][0]["capacity"] == "working_group"
+        assert wait_export(desk, rid)["state"] == "exported"
+
+
+def test_emergency_request_is_marked(ev_world: World) -> None:
+    """The governor's office, which sees recordings of a foreign agency only under the
+    override, files a request: the request and every audit record of it name the emergency."""
+    w = ev_world
+    gov = w.client_as("governor", "gov")
+    cam = w.cameras["muni1"]
+    assert gov.post("/api/v1/data-requests", json=body([cam])).status_code == 404
+    declared = gov.post(
+        "/api/v1/emergency",
+        json={
+            "type": "natural_disaster",
+            "reason": "Tsunami warning",
+            "duration_s": 600,
+            "scope": {"all": True},
+            "include_command_center": False,
+        },
+    )
+    assert declared.status_code == 201, declared.text
+    emergency_id = declared.json()["id"]
+    r = gov.post("/api/v1/data-requests", json=body([cam]))
+    assert r.status_code == 201, r.text
+    assert r.json()["emergency_id"] == emergency_id
+    rid = r.json()["id"]
+    w.client_as("agency_admin", "muni").post(f"/api/v1/data-requests/{rid}/approve")
+    assert wait_export(gov, rid)["state"] == "exported"
+    assert gov.get(f"/api/v1/data-requests/{rid}/export").status_code == 200
+    with w.services.db.session() as s:
+        records = s.scalars(
+            select(AuditRecord).where(AuditRecord.action.like("data_request.%"))
+        ).all()
+        assert {r.action for r in records} == {
+            "data_request.create",
+            "data_request.approve",
+            "data_request.export",
+            "data_request.download",
+        }
+        assert {r.detail.get("emergency_id") for r in records} == {emergency_id}
+    # a request the desk officer could make anyway is not marked
+    desk = w.client_as("desk_officer", "muni")
+    assert desk.post("/api/v1/data-requests", json=body([cam])).json()["emergency_id"] is None
+
+
+def test_sweep_expires_and_deletes_the_zip(ev_world: World) -> None:
+    w = ev_world
+    desk = w.client_as("desk_officer", "muni")
+    rid = desk.post("/api/v1/data-requests", json=body([w.cameras["muni1"]])).json()["id"]
+    w.client_as("agency_admin", "muni").post(f"/api/v1/data-requests/{rid}/approve")
+    assert wait_export(desk, rid)["state"] == "exported"
+    exporter = w.services.evidence
+    with w.services.db.session() as s:
+        row = s.get(DataRequest, rid)
+        assert row is not None and row.export_file
+        zip_file = exporter.export_dir / row.export_file
+        row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    assert zip_file.is_file()
+    assert exporter._expire_and_list_waiting() == []
+    assert not zip_file.exists()
+    with w.services.db.session() as s:
+        assert s.get(DataRequest, rid).state == "expired"  # type: ignore[union-attr]
+    assert ("data_request.expire", "ok", w.cameras["muni1"]) in actions(w, rid)
