@@ -17,6 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
+from vms.access import as_utc
 from vms.audit import AuditTrail
 from vms.db.engine import Database
 from vms.db.models.evidence import DataRequest
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 NO_RECORDING = "recording not available on this server"
 QUEUE_MAX = 1000  # more waiting ids than this are picked up again by the next sweep
+# an export "building" for longer than this was left by a process that died: take it over
+CLAIM_STALE = timedelta(minutes=15)
 
 
 class ExportFailed(Exception):
@@ -165,9 +168,10 @@ class Exporter:
     def _begin(self, request_id: int) -> _Job | None:
         with self.db.session() as session:
             row = session.get(DataRequest, request_id, with_for_update=True)
-            if row is None or row.state != "approved" or row.export_state == "ready":
+            if row is None or row.state != "approved" or not self._claimable(row):
                 return None
             row.export_state = "building"
+            row.export_claimed_at = datetime.now(UTC)
             requester = session.get(User, row.requester_id)
             cameras = []
             for link in row.cameras:
@@ -186,6 +190,16 @@ class Exporter:
             return _Job(
                 row.id, row.stream, row.start, row.end, [c.camera_id for c in row.cameras], part
             )
+
+    @staticmethod
+    def _claimable(row: DataRequest) -> bool:
+        """Queued, or building under a lease that went stale (its process died)."""
+        if row.export_state == "queued":
+            return True
+        if row.export_state != "building":
+            return False
+        claimed = row.export_claimed_at
+        return claimed is None or datetime.now(UTC) - as_utc(claimed) > CLAIM_STALE
 
     async def _fetch(self, job: _Job, work: Path) -> list[tuple[int, ClipFile]]:
         source = self._clip_source()
@@ -229,9 +243,12 @@ class Exporter:
         self.export_dir.mkdir(parents=True, exist_ok=True)
         name = f"data-request-{job.request_id}.zip"
         partial = self.export_dir / f"{name}.partial"
-        pack(partial, entries)
-        digest, size = sha256_file(partial), partial.stat().st_size
-        partial.replace(self.export_dir / name)
+        try:
+            pack(partial, entries)
+            digest, size = sha256_file(partial), partial.stat().st_size
+            partial.replace(self.export_dir / name)
+        finally:
+            partial.unlink(missing_ok=True)
         with self.db.session() as session:
             row = session.get(DataRequest, job.request_id, with_for_update=True)
             if row is None:

@@ -123,8 +123,7 @@ def create_request(
         camera = session.get(Camera, camera_id)
         if camera is None:
             raise NotFound(missing)
-        if camera.state == "retired":
-            raise Conflict(f"camera {camera_id} is retired")
+        # a retired camera's recordings are kept (retention decides), so they may be asked for
         decision = require_footage_request(
             principal, camera, moment, not_found=missing, emergency=emergency
         )

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Query, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vms.access import (
@@ -28,6 +29,7 @@ from vms.access import (
 from vms.api.deps import BriefPrincipal, ServicesDep
 from vms.auth.principal import Principal
 from vms.db.models.evidence import DataRequest
+from vms.errors import Conflict, Unavailable
 from vms.evidence import workflow
 from vms.evidence.signing import fingerprint, public_pem
 from vms.inputs import MAX_INT, InputModel, Moment
@@ -262,7 +264,6 @@ def _create(services: Services, principal: Principal, body: DataRequestIn) -> Da
     responses={
         403: {"description": "the caller's role may not request footage of a camera"},
         404: {"description": "a camera does not exist or is not one the caller may see"},
-        409: {"description": "a camera is retired"},
         422: {"description": "bad input: range, missing case number, unknown field ..."},
     },
 )
@@ -310,10 +311,14 @@ async def get_data_request(
 
 
 def _approve(services: Services, principal: Principal, request_id: int) -> DataRequestOut:
-    with services.db.session() as session:
-        policy = _policy(services, session)
-        row = workflow.approve(session, services.identity.audit, principal, policy, request_id)
-        return _out(row, principal, policy)
+    try:
+        with services.db.session() as session:
+            policy = _policy(services, session)
+            row = workflow.approve(session, services.identity.audit, principal, policy, request_id)
+            out = _out(row, principal, policy)
+    except IntegrityError:  # two approvals in the same capacity raced (SQLite has no row lock)
+        raise Conflict(f"data request {request_id} was decided meanwhile; reload it") from None
+    return out
 
 
 DECIDE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -367,7 +372,10 @@ def _download(services: Services, principal: Principal, request_id: int) -> tupl
             session, services.identity.audit, principal, policy, request_id
         )
         assert row.export_file is not None  # record_download refuses otherwise
-        return Path(services.settings.evidence.export_dir) / row.export_file, row.export_file
+        path = Path(services.settings.evidence.export_dir) / row.export_file
+        if not path.is_file():  # rolls the download record back
+            raise Unavailable(f"the export of data request {request_id} is missing on the server")
+        return path, row.export_file
 
 
 @router.get(

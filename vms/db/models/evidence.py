@@ -54,6 +54,8 @@ class DataRequest(Base):
     reject_reason: Mapped[str | None] = mapped_column(Text)
     export_state: Mapped[str] = mapped_column(String(16), default="none")
     export_error: Mapped[str | None] = mapped_column(Text)
+    # when an exporter took the job (a lease: another process takes it over once stale)
+    export_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     export_file: Mapped[str | None] = mapped_column(String(300))  # name inside export_dir
     export_sha256: Mapped[str | None] = mapped_column(String(64))
     export_bytes: Mapped[int | None] = mapped_column(Integer)

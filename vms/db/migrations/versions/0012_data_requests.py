@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("reject_reason", sa.Text(), nullable=True),
         sa.Column("export_state", sa.String(length=16), nullable=False),
         sa.Column("export_error", sa.Text(), nullable=True),
+        sa.Column("export_claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("export_file", sa.String(length=300), nullable=True),
         sa.Column("export_sha256", sa.String(length=64), nullable=True),
         sa.Column("export_bytes", sa.Integer(), nullable=True),
