@@ -10,47 +10,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
 
-from tests.conftest import free_port
 from tests.evidence.clip_source import PatternClipSource
-from tests.fixtures_identity import AGENCIES, World, seed_registry
-from tests.fixtures_server import LiveServer
-from vms.cli.grants import give_provincial
-from vms.config import load_settings
-from vms.db.migrate import upgrade
+from tests.fixtures_identity import World, build_world
 
 
 def evidence_world(db_url: str, root: Path, **evidence: Any) -> Iterator[World]:
-    """A live server with the identity world seeded and a clip source installed."""
-    engine = create_engine(db_url)
+    """The identity world with exports under `root` and footage recorded for two days."""
+    settings = {
+        "signing_key_file": str(root / "keys" / "site.pem"),
+        "export_dir": str(root / "exports"),
+        **evidence,
+    }
+    worlds = build_world(db_url, evidence=settings)
+    world = next(worlds)
+    world.services.clip_source = PatternClipSource(datetime.now(UTC) - timedelta(days=2))
     try:
-        upgrade(engine)
+        yield world
     finally:
-        engine.dispose()
-    settings = load_settings(
-        None,
-        site_name="Phuket Test Site",
-        database={"url": db_url},
-        ingest={"camera_networks": ["127.0.0.0/8"]},
-        server={"host": "127.0.0.1", "port": free_port()},
-        auth={"cookie_secure": False},
-        evidence={
-            "signing_key_file": str(root / "keys" / "site.pem"),
-            "export_dir": str(root / "exports"),
-            **evidence,
-        },
-    )
-    with LiveServer(settings) as server, server.client() as bootstrap:
-        world = World(server=server, client=bootstrap)
-        seed_registry(server.services, world)
-        give_provincial(server.services.db, AGENCIES["cc"][0], by="fixture")
-        server.services.clip_source = PatternClipSource(datetime.now(UTC) - timedelta(days=2))
-        try:
-            yield world
-        finally:
-            for c in world._clients:
-                c.close()
+        worlds.close()  # stops the server
 
 
 @pytest.fixture

@@ -110,7 +110,7 @@ def test_request_approve_export_download(ev_world: World, tmp_path: Path) -> Non
     verified = verify_export(zip_path, key["public_key_pem"].encode())
     assert verified.files == [f"camera-{w.cameras['muni1']}-main.mp4"]
     manifest = verified.manifest
-    assert manifest["site"] == "Phuket Test Site"
+    assert manifest["site"] == w.services.settings.site_name
     assert manifest["request"]["case_number"] == "PKT-2026-0042"
     assert manifest["request"]["approvals"][0]["username"] == "agency-admin.muni"
     assert manifest["request"]["requester"]["username"] == "desk-officer.muni"

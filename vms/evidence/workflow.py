@@ -171,27 +171,34 @@ def visible_requests(
     return list(session.scalars(stmt))
 
 
+def _load(
+    session: Session,
+    principal: Principal,
+    policy: EvidencePolicy,
+    request_id: int,
+    action: RequestAction,
+    *,
+    lock: bool = False,
+) -> DataRequest:
+    """The request, if the caller may do `action` to it; a missing one and one they may not
+    see raise the same NotFound."""
+    row = session.get(DataRequest, request_id, with_for_update=lock)
+    if row is None:
+        raise NotFound(_not_found(request_id))
+    require_data_request(principal, action, row, policy, not_found=_not_found(request_id))
+    return row
+
+
 def get_visible(
     session: Session, principal: Principal, policy: EvidencePolicy, request_id: int
 ) -> DataRequest:
-    row = session.get(DataRequest, request_id)
-    if row is None:
-        raise NotFound(_not_found(request_id))
-    require_data_request(
-        principal, RequestAction.VIEW, row, policy, not_found=_not_found(request_id)
-    )
-    return row
+    return _load(session, principal, policy, request_id, RequestAction.VIEW)
 
 
 def _load_for_decision(
     session: Session, principal: Principal, policy: EvidencePolicy, request_id: int
 ) -> DataRequest:
-    row = session.get(DataRequest, request_id, with_for_update=True)
-    if row is None:
-        raise NotFound(_not_found(request_id))
-    require_data_request(
-        principal, RequestAction.DECIDE, row, policy, not_found=_not_found(request_id)
-    )
+    row = _load(session, principal, policy, request_id, RequestAction.DECIDE, lock=True)
     if row.state != "pending":
         raise Conflict(f"data request {request_id} is {row.state}, not pending")
     return row
@@ -279,12 +286,7 @@ def record_download(
 ) -> DataRequest:
     """Check the requester may download now and record it; raise what the download answers."""
     moment = now or datetime.now(UTC)
-    row = session.get(DataRequest, request_id)
-    if row is None:
-        raise NotFound(_not_found(request_id))
-    require_data_request(
-        principal, RequestAction.DOWNLOAD, row, policy, not_found=_not_found(request_id)
-    )
+    row = _load(session, principal, policy, request_id, RequestAction.DOWNLOAD)
     state = effective_state(row, moment)
     if state == "expired":
         raise Gone(f"the export of data request {request_id} expired at {row.expires_at}")
