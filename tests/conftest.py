@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures_identity",
     "tests.fixtures_camsim",
     "tests.agency_views",
+    "tests.fixtures_evidence",
 ]
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -124,7 +124,12 @@ def seed_registry(services: Services, world: World) -> None:
             world.cameras[key] = cam.id
 
 
-def build_world(db_url: str, state: dict[str, Any] | None = None, **auth: Any) -> Iterator[World]:
+def build_world(
+    db_url: str,
+    state: dict[str, Any] | None = None,
+    evidence: dict[str, Any] | None = None,
+    **auth: Any,
+) -> Iterator[World]:
     engine = create_engine(db_url)
     try:
         upgrade(engine)
@@ -137,6 +142,7 @@ def build_world(db_url: str, state: dict[str, Any] | None = None, **auth: Any) -
         server={"host": "127.0.0.1", "port": free_port()},
         auth={"cookie_secure": False, **auth},
         state=state or {},
+        evidence=evidence or {},
     )
     with LiveServer(settings) as server, server.client() as bootstrap:
         world = World(server=server, client=bootstrap)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from vms.auth.principal import Principal
 from vms.auth.roles import (
     AUDIT_ALL_ROLES,
+    EVIDENCE_APPROVER_ROLES,
     PTZ_AGENCY_ADMIN_ROLES,
     PTZ_COMMAND_CENTER_ROLES,
     PTZ_SUPERVISOR_ROLES,
@@ -30,6 +31,7 @@ from vms.auth.roles import (
     Permission,
 )
 from vms.db.engine import Database
+from vms.db.models.evidence import DataRequest, DataRequestCamera
 from vms.db.models.registry import Camera, CameraTag
 from vms.emergency.override import Override
 from vms.errors import Forbidden, NotFound
@@ -513,3 +515,169 @@ def require_emergency_report(principal: Principal, agency_id: int) -> Decision:
         if principal.role in AUDIT_ALL_ROLES or principal.agency_id == agency_id:
             return Decision(True, "audit")
     raise Forbidden(f"not allowed: the emergency receipt of agency {agency_id}")
+
+
+def decide_footage_request(
+    principal: Principal, camera: CameraRef, now: datetime, *, emergency: Override | None = None
+) -> Decision:
+    """May `principal` ask for an export of `camera`'s recordings? They must be allowed to view
+    its recordings, and their role must carry the export permission (or the emergency
+    override grant it on this camera: then `emergency_id` says so)."""
+    view = decide(principal, Permission.VIEW_RECORDINGS, camera, now, emergency=emergency)
+    if not view:
+        return view
+    if principal.can(Permission.EXPORT):
+        return view
+    if (
+        emergency is not None
+        and emergency.applies(principal, Permission.EXPORT, now)
+        and emergency.in_scope(camera)
+    ):
+        return Decision(True, "emergency override", emergency_id=emergency.id)
+    return Decision(False, f"role {principal.role} lacks {Permission.EXPORT}")
+
+
+def require_footage_request(
+    principal: Principal,
+    camera: CameraRef,
+    now: datetime,
+    *,
+    not_found: str,
+    emergency: Override | None = None,
+) -> Decision:
+    """Allow or raise: a camera the caller cannot see is NotFound, like a missing one."""
+    decision = decide_footage_request(principal, camera, now, emergency=emergency)
+    if decision:
+        return decision
+    if not can_see(principal, camera, now, emergency=emergency):
+        raise NotFound(not_found)
+    raise Forbidden(f"not allowed to request footage of camera {camera.id} ({decision.reason})")
+
+
+class RequestAction(StrEnum):
+    """What one may do to a data-use request."""
+
+    VIEW = "view"
+    DECIDE = "decide"  # approve or reject
+    DOWNLOAD = "download"
+
+
+class DataRequestRef(Protocol):
+    """What a data-request decision needs: who asked, and which agencies own the cameras."""
+
+    @property
+    def requester_id(self) -> int: ...
+
+    @property
+    def camera_agency_ids(self) -> frozenset[int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EvidencePolicy:
+    """The [evidence] approver rule, and the agency of the provincial working group."""
+
+    approver: Literal["owning_agency", "working_group"] = "owning_agency"
+    working_group_agency_id: int | None = None
+
+    def in_working_group(self, principal: Principal) -> bool:
+        """The system administrator, and the working group agency's administrators."""
+        if principal.is_global:
+            return True
+        return (
+            self.working_group_agency_id is not None
+            and principal.agency_id == self.working_group_agency_id
+            and principal.role in EVIDENCE_APPROVER_ROLES
+        )
+
+
+def _administers(principal: Principal, request: DataRequestRef) -> bool:
+    return (
+        principal.role in EVIDENCE_APPROVER_ROLES
+        and principal.agency_id in request.camera_agency_ids
+    )
+
+
+def decide_data_request(
+    principal: Principal, action: RequestAction, request: DataRequestRef, policy: EvidencePolicy
+) -> Decision:
+    """THE data-request decision. The requester sees and downloads their own; an agency
+    administrator sees (and, by the owning_agency rule, decides) requests touching their
+    agency's cameras; the working group sees all (and decides by the working_group rule).
+    Nobody decides on their own request; only the requester downloads."""
+    own = request.requester_id == principal.user_id
+    if action is RequestAction.DOWNLOAD:
+        return Decision(True, "requester") if own else Decision(False, "only the requester")
+    if action is RequestAction.VIEW:
+        if own:
+            return Decision(True, "requester")
+        if policy.in_working_group(principal):
+            return Decision(True, "working group")
+        if _administers(principal, request):
+            return Decision(True, "owning agency administrator")
+        return Decision(False, "not the requester's or an owning agency's")
+    if own:
+        return Decision(False, "you may not approve or reject your own request")
+    if policy.approver == "working_group":
+        if policy.in_working_group(principal):
+            return Decision(True, "working group")
+        return Decision(False, "only the provincial working group decides data-use requests")
+    if principal.is_global:
+        return Decision(True, "global role")
+    if _administers(principal, request):
+        return Decision(True, "owning agency administrator")
+    return Decision(False, "only an administrator of an owning agency decides this request")
+
+
+def require_data_request(
+    principal: Principal,
+    action: RequestAction,
+    request: DataRequestRef,
+    policy: EvidencePolicy,
+    *,
+    not_found: str,
+) -> Decision:
+    """Allow or raise: NotFound for a request the caller may not see (and for a download by
+    anyone but the requester), Forbidden for one they see but may not decide."""
+    decision = decide_data_request(principal, action, request, policy)
+    if decision:
+        return decision
+    if action is RequestAction.DOWNLOAD:
+        raise NotFound(not_found)
+    if not decide_data_request(principal, RequestAction.VIEW, request, policy):
+        raise NotFound(not_found)
+    raise Forbidden(f"not allowed: {action} ({decision.reason})")
+
+
+def approval_capacities(
+    principal: Principal, request: DataRequestRef, policy: EvidencePolicy
+) -> list[str]:
+    """In which capacities the principal's approval counts: "working_group", or
+    "agency:<id>" for each owning agency they may approve for (all of them for the system
+    administrator). Empty if they may not decide."""
+    if not decide_data_request(principal, RequestAction.DECIDE, request, policy):
+        return []
+    if policy.approver == "working_group":
+        return ["working_group"]
+    agencies = request.camera_agency_ids if principal.is_global else {principal.agency_id}
+    return [f"agency:{a}" for a in sorted(agencies)]
+
+
+def required_capacities(request: DataRequestRef, policy: EvidencePolicy) -> list[str]:
+    """The approvals a request needs before its export is made."""
+    if policy.approver == "working_group":
+        return ["working_group"]
+    return [f"agency:{a}" for a in sorted(request.camera_agency_ids)]
+
+
+def data_request_clause(principal: Principal, policy: EvidencePolicy) -> ColumnElement[bool]:
+    """The VIEW decision as a WHERE clause over `DataRequest` (mirrors `decide_data_request`;
+    tests hold the two to the same answers)."""
+    if policy.in_working_group(principal):
+        return true()
+    clauses: list[ColumnElement[bool]] = [DataRequest.requester_id == principal.user_id]
+    if principal.role in EVIDENCE_APPROVER_ROLES:
+        owned = select(DataRequestCamera.request_id).where(
+            DataRequestCamera.agency_id == principal.agency_id
+        )
+        clauses.append(DataRequest.id.in_(owned))
+    return or_(*clauses)

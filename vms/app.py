@@ -14,6 +14,7 @@ from vms.api.routes import audit as audit_routes
 from vms.api.routes import auth as auth_routes
 from vms.api.routes import cameras as cameras_routes
 from vms.api.routes import coverage as coverage_routes
+from vms.api.routes import data_requests as data_requests_routes
 from vms.api.routes import emergency as emergency_routes
 from vms.api.routes import grants as grants_routes
 from vms.api.routes import layouts as layouts_routes
@@ -76,6 +77,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ptz_routes.events_router)
     app.include_router(walls_routes.router)
     app.include_router(wall_events_routes.router)
+    app.include_router(data_requests_routes.router)
+    app.include_router(data_requests_routes.key_router)
     mount_docs(app)
     mount_webui(app)
     return app

@@ -23,6 +23,7 @@ from relay.config import RelayConfig
 from vms.auth.config import AuthConfig
 from vms.emergency.config import EmergencyConfig
 from vms.errors import ConfigError
+from vms.evidence.config import EvidenceConfig
 from vms.ptz.config import PtzConfig
 
 
@@ -112,6 +113,7 @@ class Settings(BaseSettings):
     auth: AuthConfig = Field(default_factory=AuthConfig)  # type: ignore[arg-type]
     ptz: PtzConfig = Field(default_factory=PtzConfig)  # type: ignore[arg-type]
     emergency: EmergencyConfig = Field(default_factory=EmergencyConfig)  # type: ignore[arg-type]
+    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

@@ -97,3 +97,10 @@ class PreconditionFailed(VmsError):
 
     status_code = 412
     code = "precondition_failed"
+
+
+class Gone(VmsError):
+    """The object existed for the caller but no longer does (an export past its expiry)."""
+
+    status_code = 410
+    code = "gone"

@@ -29,6 +29,8 @@ from vms.db.migrate import upgrade as upgrade_database
 from vms.emergency.service import EmergencyService
 from vms.events import EventBus, InProcessEventBus
 from vms.events_redis import RedisEventBus
+from vms.evidence.clips import ClipSource
+from vms.evidence.exporter import Exporter
 from vms.ptz.control import DriverFactory, PtzControl
 from vms.ptz.onvif_factory import onvif_factory
 from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
@@ -96,6 +98,15 @@ class Services:
             self.events,
             ptz_drivers or onvif_factory(self.db),  # cameras with an onvif_url
         )
+        # the recording store, once wired (vms/recording); None: exports fail "not available"
+        self.clip_source: ClipSource | None = None
+        self.evidence = Exporter(
+            settings.evidence,
+            settings.site_name,
+            self.db,
+            self.identity.audit,
+            lambda: self.clip_source,
+        )
         self.started = False
 
     async def start(self) -> None:
@@ -110,11 +121,13 @@ class Services:
         await self.ingest.start()
         await self.camera_sync.start()
         await self.ptz.start()
+        await self.evidence.start()
         self.started = True
 
     async def stop(self) -> None:
         """Stop the background parts in reverse order of start."""
         self.started = False
+        await self.evidence.stop()
         await self.camera_sync.stop()
         await self.ptz.stop()
         await self.ingest.stop()

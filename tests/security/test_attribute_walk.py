@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -34,6 +35,7 @@ from tests.fixtures_identity import World
 from tests.ptz.memory_driver import MemoryPtz
 from vms.auth.users import AGENCY_ASSIGNABLE
 from vms.db.models.emergency import EmergencyDeclaration
+from vms.db.models.evidence import DataRequest, DataRequestCamera
 from vms.db.models.identity import CoverageRequirement, Grant, User
 from vms.db.models.layouts import Layout
 from vms.db.models.registry import Agency, AgencyKey, Camera, CameraCredential, CameraTag
@@ -41,7 +43,8 @@ from vms.db.models.walls import Wall
 from vms.ptz.driver import PtzDriver
 
 TABLES = (Agency, AgencyKey, User, Camera, CameraCredential, CameraTag, Grant, Layout,
-          CoverageRequirement, Wall, EmergencyDeclaration)  # fmt: skip
+          CoverageRequirement, Wall, EmergencyDeclaration, DataRequest,
+          DataRequestCamera)  # fmt: skip
 SKIPPED_COLUMNS = {"created_at", "updated_at", "search_text", "password_hash"}
 REFUSED = {403, 404, 409, 422}
 # Routes about the caller's own credentials, walked by the sign-in tests (tests/auth/).
@@ -51,6 +54,8 @@ PARTNERS = {"username": "password", "password": "username",
             "hours_start": "hours_end", "hours_end": "hours_start"}  # fmt: skip
 # Fields that exclude another: walked with that one left out of the body.
 EXCLUDES = {"alarm": "layout", "group": "walls"}
+# Fields a response shows under another name: (route, field) -> name in the response.
+READ_BACK_AS = {("/api/v1/data-requests/{request_id}/reject", "reason"): "reject_reason"}
 WALL_GROUP = "walk-walls"
 # Models of which an agency administrator may change nothing (docs/registry.md).
 SYSADMIN_ONLY = {"AgencyCreate", "AgencyUpdate"}
@@ -121,6 +126,8 @@ class Walk:
         self.layout_a = self._layout(self.admin)
         self.layout_b = self._layout(b_admin)
         self.wall_a, self.wall_b = (self._wall(sysadmin, ag[k]) for k in ("muni", "police"))
+        self.request_a = self._data_request(world, "muni", self.cams_a[0])
+        self.request_b = self._data_request(world, "police", self.cam_b)
         self.visible_before = self.foreign_visible()
         self.sysadmin = sysadmin
         self.components: dict[str, Any] = world.server.app.openapi()["components"]["schemas"]
@@ -131,6 +138,25 @@ class Walk:
         assert r.status_code == 201, r.text
         layout_id: int = r.json()["id"]
         return layout_id
+
+    @staticmethod
+    def request_body(camera_id: int) -> dict[str, Any]:
+        start = datetime.now(UTC) - timedelta(minutes=30)
+        return {
+            "cameras": [camera_id],
+            "start": start.isoformat(),
+            "end": (start + timedelta(minutes=1)).isoformat(),
+            "case_number": "walk",
+            "legal_basis": "walk",
+            "reason": "walk",
+        }
+
+    def _data_request(self, world: World, agency: str, camera_id: int) -> int:
+        desk = world.client_as("desk_officer", agency, "-walk")
+        r = desk.post("/api/v1/data-requests", json=self.request_body(camera_id))
+        assert r.status_code == 201, r.text
+        request_id: int = r.json()["id"]
+        return request_id
 
     @staticmethod
     def _wall(client: httpx.Client, agency_id: int) -> int:
@@ -210,6 +236,14 @@ class Walk:
             ("POST", "/api/v1/emergency/extend"): Target(
                 "/api/v1/emergency/extend", None, {"duration_s": 60}
             ),
+            ("POST", "/api/v1/data-requests"): Target(
+                "/api/v1/data-requests", None, self.request_body(self.cams_a[0])
+            ),
+            ("POST", "/api/v1/data-requests/{request_id}/reject"): Target(
+                f"/api/v1/data-requests/{self.request_a}/reject",
+                f"/api/v1/data-requests/{self.request_b}/reject",
+                {"reason": "walk"},
+            ),
             ("PUT", "/api/v1/coverage/requirements/{agency_id}"): Target(
                 f"/api/v1/coverage/requirements/{self.a}",
                 f"/api/v1/coverage/requirements/{self.b}",
@@ -242,6 +276,12 @@ class Walk:
         out: list[tuple[Any, bool]] = []
         if field in ("layout", "alarm", "walls", "group", "seq"):
             out += self._wall_values(field)
+        elif field == "cameras":  # a data-use request: A's camera, or B's (not A's to see)
+            out += [([self.cams_a[1]], False), ([self.cam_b], True)]
+        elif field in ("start", "end"):  # a data-use request's range: recorded, not future
+            minutes = 40 if field == "start" else 20
+            moment = datetime.now(UTC) - timedelta(minutes=minutes)
+            out.append((moment.isoformat().replace("+00:00", "Z"), False))  # as read back
         elif "enum" in s:
             for v in s["enum"]:
                 out.append((v, field == "role" and v not in AGENCY_ASSIGNABLE))
@@ -361,15 +401,21 @@ def _check_invariants(walk: Walk, before: dict, after: dict, where: str) -> list
                 bad.append(f"{where}: layout {pk} of {row['owner']} changed")
         elif table == "walls" and row["agency_id"] != walk.a:
             bad.append(f"{where}: wall {pk} of agency {row['agency_id']} changed")
+        elif table == "data_requests" and row["requester_agency_id"] != walk.a:
+            if old is not None:
+                bad.append(f"{where}: data request {pk} of another agency changed")
+        elif table == "data_request_cameras" and old is None and row["agency_id"] != walk.a:
+            bad.append(f"{where}: a data request for agency {row['agency_id']}'s camera")
         elif table == "coverage_requirements" and row["agency_id"] != walk.a:
             bad.append(f"{where}: requirement of agency {row['agency_id']} changed")
     return bad
 
 
-def _reads_back(response: httpx.Response, field: str, value: Any) -> bool:
+def _reads_back(response: httpx.Response, field: str, value: Any, path: str = "") -> bool:
     if response.status_code == 204 or field == "password":
         return True
     shown = response.json()
+    field = READ_BACK_AS.get((path, field), field)
     if field not in shown or not isinstance(value, str | bool | int) or value is None:
         return True
     return bool(shown[field] == value or str(shown[field]).lower() == str(value).lower())
@@ -427,7 +473,7 @@ def test_every_mutable_attribute_for_an_agency_administrator(
                             problems.append(f"{where}: refused but changed something")
                     elif r.status_code < 300:
                         accepted[key] = True
-                        if not _reads_back(r, field, value):
+                        if not _reads_back(r, field, value, path):
                             problems.append(f"{where}: accepted but reads back {r.text[:200]}")
                     elif r.status_code not in REFUSED or after != before:
                         problems.append(f"{where}: {r.text[:200]}")

@@ -28,6 +28,7 @@ PUBLIC = {
     ("GET", "/coverage"),  # the panel's page: no data, it asks the signed-in API
     ("GET", "/api/v1/docs"),  # the docs page (vms/api/routes/docs.py): no data of its own
     ("GET", "/emergency"),  # the governor's page: no data, it asks the signed-in API
+    ("GET", "/evidence"),  # the data-use requests page: no data, it asks the signed-in API
     # CORS preflights: a browser never sends credentials with them; they answer what the
     # endpoint accepts and carry no data
     ("OPTIONS", "/api/v1/cameras/{camera_id}/whep"),
@@ -82,7 +83,7 @@ def test_every_route_requires_sign_in(sqlite_world: World) -> None:
     # the exception lists name only routes that exist, so they cannot silently go stale
     existing = {(m, p) for m, p, _ in routes}
     assert (
-        PUBLIC - {("GET", "/"), ("GET", "/coverage"), ("GET", "/emergency")}
+        PUBLIC - {("GET", "/"), ("GET", "/coverage"), ("GET", "/emergency"), ("GET", "/evidence")}
     ) <= existing and PENDING <= existing
 
 
@@ -205,6 +206,10 @@ ID_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/grants/{grant}", None),
     ("DELETE", "/api/v1/grants/{grant}", None),
     ("PUT", "/api/v1/coverage/requirements/{agency}", {"required": 1}),
+    ("GET", "/api/v1/data-requests/{data_request}", None),
+    ("POST", "/api/v1/data-requests/{data_request}/approve", None),
+    ("POST", "/api/v1/data-requests/{data_request}/reject", {"reason": "x"}),
+    ("GET", "/api/v1/data-requests/{data_request}/export", None),
 ]
 
 
@@ -219,11 +224,18 @@ def test_foreign_objects_answer_like_missing_ones(world: World) -> None:
         json={"owner_agency_id": a["police"], "grantee_agency_id": a["police2"], "level": "live"},
     ).json()
     foreign_user = owner.get("/api/v1/auth/me").json()["user_id"]
+    from tests.api.test_data_requests import body as request_body
+
+    data_request = w.client_as("desk_officer", "police").post(
+        "/api/v1/data-requests", json=request_body([w.cameras["police1"]])
+    )
+    assert data_request.status_code == 201, data_request.text
     foreign = {
         "camera": w.cameras["police1"],
         "user": foreign_user,
         "grant": grant["id"],
         "agency": a["police"],
+        "data_request": data_request.json()["id"],
     }
     missing = dict.fromkeys(foreign, 987654)
     asker = w.client_as("agency_admin", "muni")

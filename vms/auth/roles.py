@@ -105,3 +105,6 @@ EMERGENCY_PERMISSIONS: frozenset[Permission] = frozenset(
 )
 # Command-center roles the override empowers when a declaration includes the command center.
 EMERGENCY_COMMAND_CENTER_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.OPERATOR})
+# Data-use requests (vms.access.decide_data_request): who approves for an owning agency, and
+# who of the working group's agency belongs to the provincial working group.
+EVIDENCE_APPROVER_ROLES: frozenset[Role] = frozenset({Role.AGENCY_ADMIN})

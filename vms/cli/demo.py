@@ -59,6 +59,8 @@ DEMO_USERS = (
     DemoUser("patong.desk2", Role.DESK_OFFICER, "PKT-POL-PATONG", "ร.ต.ท. ป่าตอง 2"),
     DemoUser("chalong.desk1", Role.DESK_OFFICER, "PKT-POL-CHALONG", "ร.ต.ท. ฉลอง 1"),
     DemoUser("city.admin", Role.AGENCY_ADMIN, "PKT-MUNI-CITY", "ผู้ดูแลกล้อง เทศบาลนครภูเก็ต"),
+    # approves data-use requests for the Patong police station's cameras (docs/evidence.md)
+    DemoUser("patong.admin", Role.AGENCY_ADMIN, "PKT-POL-PATONG", "ผู้ดูแลกล้อง สภ.ป่าตอง"),
 )
 # An agency sharing with a police station, so a desk officer sees more than their own.
 DEMO_GRANTS = (
@@ -326,6 +328,9 @@ def print_banner(
         )
     lines += [
         f"  Emergency command: sign in as governor, then open {base}emergency",
+        f"  Data-use requests: patong.desk1 requests footage at {base}evidence, patong.admin",
+        "  approves it there, patong.desk1 downloads the signed export (exports need the",
+        "  recording store wired in; until then they say 'recording not available')",
         "=" * 72,
         "",
     ]

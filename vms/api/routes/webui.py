@@ -87,6 +87,14 @@ async def emergency_page() -> FileResponse:
     )
 
 
+@router.get("/evidence")
+async def evidence_page() -> FileResponse:
+    """Data-use requests: request footage, approve or reject, download (the API decides)."""
+    return FileResponse(
+        WEBUI_DIR / "evidence.html", media_type="text/html", headers=SECURITY_HEADERS
+    )
+
+
 class SecuredStaticFiles(StaticFiles):
     """Static files of the wall, each answered with the same security headers as the page."""
 

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, create_engine
 
 # every model module, so Base.metadata holds every table (autogenerate and checks see them all)
 import vms.db.models.emergency
+import vms.db.models.evidence
 import vms.db.models.identity
 import vms.db.models.layouts
 import vms.db.models.registry

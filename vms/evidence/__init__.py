@@ -1,0 +1,1 @@
+"""Evidence: data-use requests, their approval, and signed exports of recorded footage."""
