@@ -136,8 +136,8 @@ def build_report(
             if rows is None:
                 continue
             figures = uptime(rows, start, end)
-            if figures.measured_s == 0 and camera.state == "retired":
-                continue  # out of service the whole period: not part of the report
+            if figures.up_s == 0 and set(figures.causes) <= {"retired"}:
+                continue  # retired (or not watched) the whole period: not part of the report
             agency = agencies[camera.agency_id]
             name = camera.name_th or camera.name_en or camera.code
             agency.streams.append(StreamReport(camera.id, camera.code, name, stream, figures))
