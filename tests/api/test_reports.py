@@ -58,6 +58,16 @@ def test_an_agency_admin_reads_only_their_own_agency(world: World) -> None:
     ].replace("987654", "N")
 
 
+def test_a_local_day_is_the_sites_midnight_to_midnight(sqlite_world: World) -> None:
+    script_outage(sqlite_world)
+    admin = sqlite_world.client_as("agency_admin", "muni")
+    body = admin.get("/api/v1/reports/uptime", params={"day": "2026-01-05"}).json()
+    assert body["start"] == "2026-01-04T17:00:00Z"  # Asia/Bangkok midnight
+    assert body["end"] == "2026-01-05T17:00:00Z"
+    [muni] = body["agencies"]
+    assert muni["figures"]["causes"] == {"offline": 900.0}
+
+
 def test_the_system_administrator_reads_every_agency(world: World) -> None:
     script_outage(world)
     admin = world.client_as("system_admin", "cc")
@@ -89,7 +99,9 @@ def test_roles_without_reports_are_refused(world: World) -> None:
         ({"start": "2026-01-05T08:00:00", "end": PERIOD["end"]}, "start: give the time zone"),
         ({"start": PERIOD["start"], "end": "2026-01-05T07:00:00+07:00"}, "end must be after start"),
         ({"start": "2024-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}, "at most 366 days"),
-        ({"end": PERIOD["end"]}, "start"),
+        ({"end": PERIOD["end"]}, "start and end are required"),
+        ({"day": "2026-13-01"}, "day"),
+        ({"day": "2026-01-05", "start": PERIOD["start"]}, "either day, or start and end"),
         (PERIOD | {"format": "docx"}, "format"),
     ],
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 
 from fastapi import APIRouter, Response
@@ -12,7 +12,7 @@ from vms.access import report_scope
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from vms.db.models.registry import Agency
 from vms.errors import InvalidInput, NotFound
-from vms.inputs import Moment
+from vms.inputs import Day, Moment
 from vms.uptime.formats import MEDIA_TYPES, to_csv, to_pdf, to_xlsx
 from vms.uptime.report import AgencyReport, UptimeReport, build_report
 from vms.uptime.timeline import Outage, Uptime
@@ -172,21 +172,31 @@ def check_period(start: datetime, end: datetime, max_days: int) -> None:
         },
         403: {"description": "the caller's role reads no uptime reports"},
         404: {"description": "no such agency (or another agency's, for an agency administrator)"},
-        422: {"description": "bad start or end (no time zone, end not after start, too long)"},
+        422: {"description": "bad start, end or day (no time zone, end not after start, too long)"},
     },
 )
 def uptime_report(
     principal: CurrentPrincipal,
     services: ServicesDep,
     session: SessionDep,
-    start: Moment,
-    end: Moment,
+    start: Moment | None = None,
+    end: Moment | None = None,
+    day: Day | None = None,
     agency_id: int | None = None,
     format: Format = "json",
 ) -> UptimeOut | Response:
-    """Uptime per camera stream, agency and site in [start, end), from the recorded state
-    changes, with causes, the longest outages and the stations' duty coverage. An agency
-    administrator gets their own agency's; the supervisor and system administrator any."""
+    """Uptime per camera stream, agency and site in [start, end) (ISO 8601 with a time zone),
+    or over one local `day` of the site instead, from the recorded state changes, with
+    causes, the longest outages and the stations' duty coverage. An agency administrator
+    gets their own agency's; the supervisor and system administrator any."""
+    tz = services.identity.coverage.tz
+    if day is not None:
+        if start is not None or end is not None:
+            raise InvalidInput("give either day, or start and end, not both")
+        start = datetime.combine(day, time(0), tz)
+        end = datetime.combine(day + timedelta(days=1), time(0), tz)
+    if start is None or end is None:
+        raise InvalidInput("start and end are required (ISO 8601 with a time zone), or day")
     check_period(start, end, services.settings.reports.max_period_days)
     scope = report_scope(principal, agency_id)
     if scope is not None and session.get(Agency, scope) is None:
@@ -203,9 +213,9 @@ def uptime_report(
     if format == "json":
         return to_json(report)
     render = {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf}[format]
-    day = report.start.astimezone(services.identity.coverage.tz).date().isoformat()
+    first_day = report.start.astimezone(tz).date().isoformat()
     return Response(
         render(report),
         media_type=MEDIA_TYPES[format],
-        headers={"Content-Disposition": f'attachment; filename="uptime-{day}.{format}"'},
+        headers={"Content-Disposition": f'attachment; filename="uptime-{first_day}.{format}"'},
     )
