@@ -1,5 +1,6 @@
 """A real simulated camera taken down and brought back while the server pulls it: the state
-changes appear in `stream_states` (one row per change), and the report counts the outage."""
+changes appear in `stream_states` (one row per change), and the report counts the outage.
+The recorder on its own (SQLite and PostgreSQL): order, removals resolved, a bounded queue."""
 
 from __future__ import annotations
 
@@ -13,10 +14,15 @@ import pytest
 from sqlalchemy import select
 
 from camsim import SimulatorThread
+from ingest.health import HealthRegistry, StreamState
+from ingest.packet import StreamKey
 from tests.api.test_status import sign_in_admin, wait_for
 from tests.fixtures_server import LiveServer, site_settings
 from vms.db.engine import Database
+from vms.db.migrate import upgrade
+from vms.db.models.registry import Agency, Camera
 from vms.db.models.stream_states import StreamStateChange
+from vms.uptime.recorder import StreamStateRecorder
 
 
 def states(db: Database, camera_id: int) -> list[tuple[str, str]]:
@@ -94,3 +100,57 @@ def test_a_stopped_server_leaves_its_streams_unknown(
         assert states(db, camera_id)[-1] == ("unknown", "server stopped: not watched")
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+def _camera(db: Database, state: str) -> int:
+    with db.session() as s:
+        agency = Agency(code=f"A-{state}", kind="municipality", name_th=f"หน่วย {state}")
+        s.add(agency)
+        s.flush()
+        cam = Camera(code=f"C-{state}", name_th="ก", agency_id=agency.id,
+                     main_url="rtsp://127.0.0.1/x", state=state)  # fmt: skip
+        s.add(cam)
+        s.flush()
+        return cam.id
+
+
+async def test_changes_are_written_in_order_and_removals_resolved(db: Database) -> None:
+    retired, active = _camera(db, "retired"), _camera(db, "active")
+    recorder = StreamStateRecorder(db)
+    await recorder.start()
+    try:
+        health = HealthRegistry(on_change=recorder.observe)
+        health.add_removal_listener(recorder.removed)
+        for cam in (retired, active):
+            key = StreamKey(cam, "main")
+            health.set_state(key, StreamState.STARTING)
+            health.set_state(key, StreamState.ONLINE)
+            health.set_state(key, StreamState.ONLINE)  # no change: no row
+            health.remove(key)
+        await recorder.flush()
+    finally:
+        await recorder.stop()
+    assert states(db, retired) == [("starting", ""), ("online", ""), ("retired", "camera retired")]
+    assert states(db, active) == [
+        ("starting", ""), ("online", ""), ("unknown", "no longer pulled by this server"),
+    ]  # fmt: skip
+    assert recorder.dropped == 0
+
+
+async def test_a_stalled_database_loses_the_oldest_changes_counted(db: Database) -> None:
+    cam = _camera(db, "active")
+    recorder = StreamStateRecorder(db, max_queued=2)  # not started: nothing is written yet
+    health = HealthRegistry(on_change=recorder.observe)
+    for state in (StreamState.STARTING, StreamState.ONLINE, StreamState.STALLED):
+        health.set_state(StreamKey(cam, "main"), state)
+    assert recorder.dropped == 1
+    await recorder.flush()
+    assert states(db, cam) == [("online", ""), ("stalled", "")]
