@@ -14,12 +14,15 @@ import pytest
 from vms.errors import ConfigError
 from vms.pdf import PdfDocument, find_font
 
+LONG = "camera unreachable: check that it is on and that the address and port are right"
+
 
 def sample() -> bytes:
     doc = PdfDocument("รายงานตรวจสอบกล้อง / Camera check", subtitle="1 ธันวาคม 2569", footer="VMS")
     doc.heading("สรุป / Summary")
     doc.paragraph("กล้องใช้งานได้ร้อยละ 75.0 ของเวลาที่ตรวจวัด")
     rows = [[f"กล้องหน้าศาลากลาง {n}", "ออฟไลน์", "75.0"] for n in range(60)]  # two pages
+    rows[1][1] = LONG  # wraps onto more lines of its row
     doc.table(["กล้อง", "สถานะ", "%"], rows, widths=[3, 2, 1], align=["L", "L", "R"])
     return doc.output()
 
@@ -30,6 +33,7 @@ def test_thai_text_reads_back_from_every_part() -> None:
     first = reader.pages[0].extract_text()
     for expected in ("รายงานตรวจสอบกล้อง", "สรุป / Summary", "ร้อยละ 75.0", "กล้องหน้าศาลากลาง 0"):
         assert expected in first, expected
+    assert "check that it is on" in first and "port are right" in first  # wrapped, not cut
     second = reader.pages[1].extract_text()
     assert "สถานะ" in second  # the header row repeats on the next page
     assert "กล้องหน้าศาลากลาง 59" in second

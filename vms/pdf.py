@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from vms.errors import ConfigError
 
@@ -114,25 +114,54 @@ class PdfDocument:
         align: Sequence[Align] | None = None,
         size: float = 9,
     ) -> None:
-        """A table with a bold header row repeated on each page; `widths` are relative."""
+        """A bordered table, header row (bold, shaded) repeated on each page; `widths` are
+        relative. A cell too long for its column wraps onto more lines.
+
+        Drawn cell by cell rather than with fpdf2's own table: its line breaking shapes the
+        text once per character, five times slower on a report of a thousand cameras."""
         pdf = self._pdf
-        self._set(size)
-        with pdf.table(
-            col_widths=tuple(widths) if widths else None,
-            text_align=tuple(align) if align else "LEFT",
-            headings_style=_heading_style(),
-            line_height=size * 0.6,
-            repeat_headings=1,
-            first_row_as_headings=True,
-        ) as table:
-            head = table.row()
-            for cell in header:
-                head.cell(cell)
-            for values in rows:
-                row = table.row()
-                for value in values:
-                    row.cell(value)
+        rel = list(widths) if widths else [1.0] * len(header)
+        cols = [pdf.epw * w / sum(rel) for w in rel]
+        aligns: list[Align] = list(align) if align else ["L"] * len(header)
+        line_h = size * 0.55
+
+        def draw(cells: Sequence[str], head: bool) -> None:
+            self._set(size, bold=head)
+            lines = [self._lines(text, w) for text, w in zip(cells, cols, strict=False)]
+            height = line_h * max(len(cell) for cell in lines)
+            if pdf.get_y() + height > pdf.page_break_trigger:
+                pdf.add_page()
+                if not head:
+                    draw(header, True)
+                    self._set(size)
+            y = pdf.get_y()
+            x = pdf.l_margin
+            for cell, w, a in zip(lines, cols, aligns, strict=False):
+                if head:
+                    pdf.set_fill_color(225, 230, 238)
+                pdf.rect(x, y, w, height, style="DF" if head else "D")
+                for n, text in enumerate(cell):
+                    pdf.set_xy(x, y + n * line_h)
+                    pdf.set_text_shaping(_complex(text))
+                    pdf.cell(w, line_h, text, align=a)
+                x += w
+            pdf.set_text_shaping(True)
+            pdf.set_xy(pdf.l_margin, y + height)
+
+        draw(header, True)
+        for values in rows:
+            draw(values, False)
         pdf.ln(3)
+
+    def _lines(self, text: str, width: float) -> list[str]:
+        """`text` as the lines it takes in a column `width` wide (one line when it fits)."""
+        pdf = self._pdf
+        pdf.set_text_shaping(_complex(text))
+        if pdf.get_string_width(text) <= width - 2 * pdf.c_margin:
+            return [text]
+        pdf.set_text_shaping(True)
+        lines = pdf.multi_cell(width, 5, text, dry_run=True, output=MethodReturnValue.LINES)
+        return [str(line) for line in lines] if isinstance(lines, list) and lines else [text]
 
     def output(self) -> bytes:
         return bytes(self._pdf.output())
@@ -149,7 +178,7 @@ class _Pdf(FPDF):
         self.cell(0, 5, text, align="R")
 
 
-def _heading_style() -> object:
-    from fpdf.fonts import FontFace
-
-    return FontFace(emphasis="BOLD", fill_color=(225, 230, 238))
+def _complex(text: str) -> bool:
+    """Whether `text` needs shaping (Thai, or anything beyond Latin-1); plain text is drawn
+    without it, much faster."""
+    return any(ord(ch) > 0xFF for ch in text)

@@ -30,6 +30,10 @@ STREAM_COLUMNS: tuple[str, ...] = (
     "agency", "camera_code", "camera_name", "stream", "availability_pct", "up_s", "down_s",
     "unmeasured_s", *(f"{c}_s" for c in CAUSES), "outages", "longest_outage_s",
 )  # fmt: skip
+# The PDF lists the streams with down time, worst first, up to this many per agency (every
+# stream is in the CSV and XLSX): a document people read, not a dump.
+PDF_STREAMS_ONE_AGENCY = 300
+PDF_STREAMS_PER_AGENCY = 25
 MEDIA_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -186,20 +190,24 @@ def to_pdf(report: UptimeReport) -> bytes:
     )
     for agency in report.agencies:
         doc.heading(f"{agency.name} ({agency.code}) — {pct(agency.total)} %")
-        if agency.streams:
+        cap = PDF_STREAMS_ONE_AGENCY if len(report.agencies) == 1 else PDF_STREAMS_PER_AGENCY
+        faulty = sorted(
+            (s for s in agency.streams if s.uptime.down_s > 0),
+            key=lambda s: s.uptime.availability or 0.0,
+        )
+        if faulty:
             doc.table(
                 ["กล้อง / camera", "ชื่อ / name", "สตรีม", "% ใช้งานได้", "ขัดข้อง / down",
                  "สาเหตุหลัก / main cause"],
                 [
                     [s.camera_code, s.camera_name, s.stream, pct(s.uptime),
                      duration(s.uptime.down_s), _main_cause(s.uptime)]
-                    for s in agency.streams
+                    for s in faulty[:cap]
                 ],
                 widths=[2, 4, 1, 1.3, 2, 3],
                 align=["L", "L", "L", "R", "R", "L"],
             )  # fmt: skip
-        else:
-            doc.paragraph("ไม่มีข้อมูลสถานะกล้องในช่วงนี้ / no recorded camera states in the period")
+        doc.paragraph(_listing_note(len(agency.streams), len(faulty), cap))
         outages = _outage_rows(agency, report.timezone)
         if outages:
             doc.paragraph("เหตุขัดข้องที่นานที่สุด / Longest outages", size=10)
@@ -214,6 +222,20 @@ def to_pdf(report: UptimeReport) -> bytes:
                 align=["L", "R", "R", "R"],
             )
     return doc.output()
+
+
+def _listing_note(streams: int, faulty: int, cap: int) -> str:
+    if streams == 0:
+        return "ไม่มีข้อมูลสถานะกล้องในช่วงนี้ / no recorded camera states in the period"
+    parts = [
+        f"สตรีมที่มีเวลาขัดข้อง {faulty} จาก {streams} / {faulty} of {streams} streams had down time"
+    ]
+    if faulty > cap:
+        parts.append(
+            f"แสดง {cap} ตัวที่แย่ที่สุด รายการทั้งหมดอยู่ในไฟล์ Excel / the worst {cap} are listed, "
+            "every stream is in the Excel file"
+        )
+    return "; ".join(parts)
 
 
 def _main_cause(figures: Uptime) -> str:

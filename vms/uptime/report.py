@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vms.access import as_utc
@@ -68,40 +68,44 @@ class UptimeReport:
     total: Uptime = field(default_factory=Uptime)
 
 
+_COLUMNS = (
+    StreamStateChange.camera_id,
+    StreamStateChange.stream,
+    StreamStateChange.at,
+    StreamStateChange.state,
+    StreamStateChange.reason,
+)
+
+
 def _history(
     session: Session, camera_ids: Sequence[int], start: datetime, end: datetime
 ) -> dict[tuple[int, str], list[StateRow]]:
     """Per stream: its last change at or before `start`, then every change before `end`."""
-    if not camera_ids:
-        return {}
-    before = (
-        select(
-            StreamStateChange.camera_id,
-            StreamStateChange.stream,
-            func.max(StreamStateChange.id).label("last_id"),
-        )
-        .where(StreamStateChange.camera_id.in_(camera_ids), StreamStateChange.at <= start)
-        .group_by(StreamStateChange.camera_id, StreamStateChange.stream)
-        .subquery()
-    )
-    query = (
-        select(StreamStateChange)
-        .outerjoin(before, StreamStateChange.id == before.c.last_id)
-        .where(
-            StreamStateChange.camera_id.in_(camera_ids),
-            or_(
-                before.c.last_id.is_not(None),
-                and_(StreamStateChange.at > start, StreamStateChange.at < end),
-            ),
-        )
-        .order_by(StreamStateChange.at, StreamStateChange.id)
-    )
     out: dict[tuple[int, str], list[StateRow]] = {}
-    for row in session.scalars(query):
-        out.setdefault((row.camera_id, row.stream), []).append(
-            StateRow(as_utc(row.at), row.state, row.reason)
+    for chunk in _chunks(camera_ids, 500):
+        last_before = (
+            select(func.max(StreamStateChange.id))
+            .where(StreamStateChange.camera_id.in_(chunk), StreamStateChange.at <= start)
+            .group_by(StreamStateChange.camera_id, StreamStateChange.stream)
         )
+        initial = select(*_COLUMNS).where(StreamStateChange.id.in_(last_before))
+        during = (
+            select(*_COLUMNS)
+            .where(
+                StreamStateChange.camera_id.in_(chunk),
+                StreamStateChange.at > start,
+                StreamStateChange.at < end,
+            )
+            .order_by(StreamStateChange.at, StreamStateChange.id)
+        )
+        for query in (initial, during):  # plain rows, not ORM objects: 48 000 a day for 1000
+            for camera_id, stream, at, state, reason in session.execute(query):
+                out.setdefault((camera_id, stream), []).append(StateRow(as_utc(at), state, reason))
     return out
+
+
+def _chunks(ids: Sequence[int], size: int) -> list[Sequence[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def build_report(
