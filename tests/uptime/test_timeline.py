@@ -63,9 +63,11 @@ def test_rows_outside_the_period_are_cut_at_its_edges() -> None:
     assert figures.up_s == 1800
 
 
-def test_connecting_before_any_failure_is_its_own_cause() -> None:
-    rows = [StateRow(at(0), "starting"), StateRow(at(6), "online")]
-    assert uptime(rows, at(0), at(60)).causes == {"starting": 360}
+def test_connecting_before_any_failure_is_not_measured() -> None:
+    rows = [StateRow(at(0), "starting"), StateRow(at(6), "online")]  # the server's own start
+    figures = uptime(rows, at(0), at(60))
+    assert (figures.causes, figures.unmeasured_s, figures.availability) == ({}, 360, 1.0)
+    assert figures.outages == []
 
 
 def test_nothing_measured_has_no_availability() -> None:

@@ -23,7 +23,6 @@ CAUSE_LABELS: dict[str, str] = {
     "auth_failed": "รหัสผ่านกล้องผิด / authentication failed",
     "stalled": "ภาพค้าง / stalled",
     "error": "ข้อผิดพลาด / error",
-    "starting": "กำลังเชื่อมต่อ / connecting",
     "retired": "ปลดระวาง / retired",
 }
 STREAM_COLUMNS: tuple[str, ...] = (

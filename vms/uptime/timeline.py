@@ -3,11 +3,12 @@
 Each moment of the period falls in one class:
 - up: online;
 - down, with a cause: offline, auth_failed (the camera refused our credentials), stalled,
-  error (anything else that needs a person), retired, starting (connecting before any
-  failure; reconnecting after one counts as that failure, so a camera that is down for
-  15 minutes is "offline" for 15 minutes however its retries were timed);
+  error (anything else that needs a person), retired; reconnecting ("starting") after a
+  failure counts as that failure, so a camera down for 15 minutes is "offline" for 15
+  minutes however its retries were timed;
 - not measured: idle (an on-demand stream nobody watches), unknown (server not running,
-  stream not pulled), and the time before the stream's first recorded change.
+  stream not pulled), starting when no failure came before (the server is connecting, as
+  after its own start), and the time before the stream's first recorded change.
 Availability is up / (up + down); a stream never measured in the period has none.
 """
 
@@ -18,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 UP_STATES = frozenset({"online"})
-UNMEASURED_STATES = frozenset({"idle", "unknown"})
-CAUSES = ("offline", "auth_failed", "stalled", "error", "starting", "retired")
+UNMEASURED_STATES = frozenset({"idle", "unknown", "starting"})
+CAUSES = ("offline", "auth_failed", "stalled", "error", "retired")
 _AUTH_REASONS = ("401", "403")
 
 
@@ -49,7 +50,7 @@ class Outage:
     end: datetime
     causes: dict[str, float] = field(default_factory=dict)  # seconds per cause
     reasons: dict[str, str] = field(default_factory=dict)  # the first reason given per cause
-    failure: str | None = None  # the latest failure cause: what reconnecting time counts as
+    failure: str = "error"  # the latest failure cause: what reconnecting time counts as
 
     @property
     def seconds(self) -> float:
@@ -111,7 +112,7 @@ def uptime(rows: Iterable[StateRow], start: datetime, end: datetime) -> Uptime:
         if seconds <= 0:
             return
         cause = cause_of(state, reason)
-        if cause == "starting" and outage is not None and outage.failure is not None:
+        if state == "starting" and outage is not None:
             cause = outage.failure  # reconnecting after a failure is still that failure
         if cause is None:
             if state in UP_STATES:
@@ -127,8 +128,7 @@ def uptime(rows: Iterable[StateRow], start: datetime, end: datetime) -> Uptime:
             outage = Outage(cursor, until)
         outage.end = until
         outage.causes[cause] = outage.causes.get(cause, 0.0) + seconds
-        if cause != "starting":
-            outage.failure = cause
+        outage.failure = cause
         if reason:
             outage.reasons.setdefault(cause, reason)
 
