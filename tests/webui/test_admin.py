@@ -170,6 +170,18 @@ def test_an_agency_admin_sees_only_their_agencys_users_and_audit(
         page.click("#users-table tr[data-username=muni-op] button >> nth=2")  # sign-ins
         page.wait_for_selector("#signin-table")
 
+        page.fill("#new-username", "muni-op2")
+        page.fill("#new-display", "นายสมชาย ใจดี")
+        page.select_option("#new-role", "desk_officer")
+        page.press("#new-display", "Enter")
+        page.wait_for_selector("#users-table tr[data-username=muni-op2]")
+        shown = page.locator("#users-new-password code").inner_text()
+        assert shown.startswith("muni-op2: ")
+        with site.server.client() as c:  # the password shown once signs the new user in
+            r = c.post("/api/v1/auth/login", json={"username": "muni-op2", "password": shown[10:]})
+            assert r.status_code == 200, r.text
+            assert c.get("/api/v1/auth/me").json()["role"] == "desk_officer"
+
         open_section(page, site, "audit")
         audit = page.locator("#audit-table").inner_text()
         assert "muni-admin" in audit  # their own sign-in
