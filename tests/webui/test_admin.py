@@ -125,6 +125,7 @@ def test_share_two_cameras_and_download_the_days_pdf(
         page.keyboard.type("ขอใช้ภาพตามหนังสือที่ 12/2569")
         page.keyboard.press("Enter")  # submits the form
         page.wait_for_selector("#grants-given tbody tr[data-grant-id] >> nth=1")
+        page.screenshot(path=str(tmp_path / "sharing.png"), full_page=True)
         message = page.locator("#admin-message").inner_text()
         assert "แบ่งปัน 2 รายการให้ " + POLICE_TH in message
         shared = {int(c) for c in page.locator("#grants-given tr[data-grant-id]").evaluate_all(
@@ -158,7 +159,7 @@ def test_share_two_cameras_and_download_the_days_pdf(
 
 
 def test_an_agency_admin_sees_only_their_agencys_users_and_audit(
-    browser: Browser, site: Site
+    browser: Browser, site: Site, tmp_path: Path
 ) -> None:
     context = site.context(browser, "muni-admin")
     page = context.new_page()
@@ -175,6 +176,7 @@ def test_an_agency_admin_sees_only_their_agencys_users_and_audit(
         page.select_option("#new-role", "desk_officer")
         page.press("#new-display", "Enter")
         page.wait_for_selector("#users-table tr[data-username=muni-op2]")
+        page.screenshot(path=str(tmp_path / "users.png"), full_page=True)
         shown = page.locator("#users-new-password code").inner_text()
         assert shown.startswith("muni-op2: ")
         with site.server.client() as c:  # the password shown once signs the new user in
@@ -191,5 +193,22 @@ def test_an_agency_admin_sees_only_their_agencys_users_and_audit(
         assert "หัวหน้าศูนย์สั่งการ" in page.locator("#audit-verify-result").inner_text()
         csv_href = page.get_attribute("#audit-csv", "href")
         assert csv_href is not None and csv_href.startswith("/api/v1/audit/export.csv")
+    finally:
+        context.close()
+
+
+def test_duty_coverage_page_in_thai(browser: Browser, site: Site) -> None:
+    context = site.context(browser, "police-desk")
+    page = context.new_page()
+    try:
+        page.goto(f"{site.server.base_url}/coverage")
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        assert page.locator("h1").inner_text() == "เวรเฝ้าระวัง"
+        assert page.locator("#now-table th").first.inner_text() == "สถานีตำรวจ"
+        row = page.locator("#now-table tbody tr").first
+        assert POLICE_TH in row.inner_text()
+        assert row.locator("td.state").inner_text() in {"ครบ", "ไม่ครบ"}
+        page.click("#lang-switch [data-lang=en]")
+        page.wait_for_selector("h1:text('Duty coverage')")
     finally:
         context.close()
