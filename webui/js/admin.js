@@ -8,6 +8,16 @@ import { applyTexts, initialLang, onLangChange, setLang, t } from "./i18n.js";
 import { addHeaderLinks } from "./session.js";
 
 const SECTIONS = new Set(["users", "sharing", "audit", "reports", "cameras", "import"]);
+// Which sections a person's permissions open (the nav hides the others; the API still decides).
+const NEEDS = {
+  users: ["manage_users"],
+  sharing: ["manage_sharing"],
+  audit: ["view_audit"],
+  reports: ["manage_cameras", "view_audit"],
+  cameras: ["manage_cameras"],
+  import: ["manage_cameras"],
+};
+const opens = (name) => (NEEDS[name] || []).some((p) => (me.permissions || []).includes(p));
 const $ = (sel) => document.querySelector(sel);
 let me = null;
 let current = null;
@@ -19,7 +29,7 @@ function say(text, kind = "error") {
 }
 
 async function show(name) {
-  if (!SECTIONS.has(name)) name = "users";
+  if (!SECTIONS.has(name) || !opens(name)) name = [...SECTIONS].find(opens) || "reports";
   current = name;
   for (const b of document.querySelectorAll("#admin-nav [data-section]")) {
     if (b.dataset.section === name) b.setAttribute("aria-current", "page");
@@ -52,6 +62,7 @@ async function main() {
   $("#user-slot").textContent = `${me.display_name || me.username} · ${me.agency_name}`;
   addHeaderLinks($("#user-slot"), me);
   for (const b of document.querySelectorAll("#admin-nav [data-section]")) {
+    b.hidden = !opens(b.dataset.section);
     b.addEventListener("click", () => show(b.dataset.section));
   }
   for (const b of document.querySelectorAll("#lang-switch [data-lang]")) {

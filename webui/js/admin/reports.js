@@ -14,8 +14,7 @@ const pct = (f) => (f.availability_pct === null ? "–" : `${f.availability_pct.
 const minutes = (s) => `${Math.round(s / 60)}`;
 
 export async function render(container, { me, say }) {
-  const global = (me.permissions || []).includes("manage_users") && me.role === "system_admin";
-  const wide = global || me.role === "supervisor";
+  const wide = me.role === "system_admin" || me.role === "supervisor"; // every agency's report
   const names = wide ? await agencyNames() : new Map();
   const day = el("input", { id: "report-day", type: "date", value: today(), required: true });
   const agency = el("select", { id: "report-agency", hidden: !wide },
