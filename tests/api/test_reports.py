@@ -87,9 +87,17 @@ def test_the_system_administrator_reads_every_agency(world: World) -> None:
 
 
 def test_roles_without_reports_are_refused(world: World) -> None:
-    r = world.client_as("operator", "muni").get("/api/v1/reports/uptime", params=PERIOD)
-    assert r.status_code == 403
-    assert "uptime reports" in r.json()["detail"]
+    for role, agency in (("operator", "muni"), ("desk_officer", "police"), ("governor", "gov")):
+        r = world.client_as(role, agency).get("/api/v1/reports/uptime", params=PERIOD)
+        assert r.status_code == 403, role
+        assert "uptime reports" in r.json()["detail"]
+
+
+def test_the_supervisor_reads_every_agency(sqlite_world: World) -> None:
+    script_outage(sqlite_world)
+    supervisor = sqlite_world.client_as("supervisor", "cc")
+    body = supervisor.get("/api/v1/reports/uptime", params=PERIOD).json()
+    assert {"PKT-MUNI", "PKT-POL1"} <= {a["code"] for a in body["agencies"]}
 
 
 @pytest.mark.parametrize(
