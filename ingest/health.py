@@ -105,10 +105,15 @@ class HealthRegistry:
     def __init__(self, on_change: StateListener | None = None) -> None:
         self._entries: dict[StreamKey, StreamHealth] = {}
         self._listeners: list[StateListener] = [on_change] if on_change else []
+        self._removal_listeners: list[Callable[[StreamKey], None]] = []
 
     def add_listener(self, listener: StateListener) -> None:
         """Call `listener(health)` on every state change."""
         self._listeners.append(listener)
+
+    def add_removal_listener(self, listener: Callable[[StreamKey], None]) -> None:
+        """Call `listener(key)` when a stream stops being pulled here (removed from ingest)."""
+        self._removal_listeners.append(listener)
 
     def get(self, key: StreamKey) -> StreamHealth | None:
         return self._entries.get(key)
@@ -124,7 +129,9 @@ class HealthRegistry:
         return h
 
     def remove(self, key: StreamKey) -> None:
-        self._entries.pop(key, None)
+        if self._entries.pop(key, None) is not None:
+            for listener in tuple(self._removal_listeners):
+                listener(key)
 
     def set_state(self, key: StreamKey, state: StreamState, reason: str | None = None) -> None:
         """Move `key` to `state`; listeners hear of real changes (state or reason) only."""

@@ -12,7 +12,7 @@ DEBIAN_PACKAGES=(
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi
   gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0 gir1.2-nice-0.1
   ffmpeg chromium
-  fonts-thai-tlwg
+  fonts-thai-tlwg poppler-utils
 )
 
 missing=()

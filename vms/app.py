@@ -20,6 +20,7 @@ from vms.api.routes import grants as grants_routes
 from vms.api.routes import layouts as layouts_routes
 from vms.api.routes import ops as ops_routes
 from vms.api.routes import ptz as ptz_routes
+from vms.api.routes import reports as reports_routes
 from vms.api.routes import status as status_routes
 from vms.api.routes import users as users_routes
 from vms.api.routes import wall_events as wall_events_routes
@@ -79,6 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(wall_events_routes.router)
     app.include_router(data_requests_routes.router)
     app.include_router(data_requests_routes.key_router)
+
+    app.include_router(reports_routes.router)
     mount_docs(app)
     mount_webui(app)
     return app

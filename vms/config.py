@@ -25,6 +25,7 @@ from vms.emergency.config import EmergencyConfig
 from vms.errors import ConfigError
 from vms.evidence.config import EvidenceConfig
 from vms.ptz.config import PtzConfig
+from vms.uptime.config import ReportsConfig
 
 
 class ServerConfig(BaseModel):
@@ -114,6 +115,8 @@ class Settings(BaseSettings):
     ptz: PtzConfig = Field(default_factory=PtzConfig)  # type: ignore[arg-type]
     emergency: EmergencyConfig = Field(default_factory=EmergencyConfig)  # type: ignore[arg-type]
     evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)  # type: ignore[arg-type]
+
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

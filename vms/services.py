@@ -34,6 +34,8 @@ from vms.evidence.exporter import Exporter
 from vms.ptz.control import DriverFactory, PtzControl
 from vms.ptz.onvif_factory import onvif_factory
 from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
+from vms.uptime.alerts import AvailabilityAlert
+from vms.uptime.recorder import StreamStateRecorder
 from vms.view_access import ViewAccessWatcher
 from vms.view_audit import ViewAudit
 
@@ -57,6 +59,8 @@ class Services:
             gop_cache_max_packets=settings.ingest.gop_cache_max_packets,
         )
         self.health = HealthRegistry()
+        self.stream_states = StreamStateRecorder(self.db)  # the one writer of stream_states
+        self.health.add_removal_listener(self.stream_states.removed)
         self.ingest = IngestSupervisor(
             settings.ingest, self.bus, self.health, on_state_change=self._camera_state
         )
@@ -107,6 +111,10 @@ class Services:
             self.identity.audit,
             lambda: self.clip_source,
         )
+
+        self.uptime_alert = AvailabilityAlert(
+            settings.reports, self.db, self.identity.audit, self.events
+        )
         self.started = False
 
     async def start(self) -> None:
@@ -118,19 +126,25 @@ class Services:
         await self.view_audit.start()
         await self.relay.start()
         await self.view_access.start()
+        await self.stream_states.start()
         await self.ingest.start()
         await self.camera_sync.start()
         await self.ptz.start()
         await self.evidence.start()
+
+        await self.uptime_alert.start()
         self.started = True
 
     async def stop(self) -> None:
         """Stop the background parts in reverse order of start."""
         self.started = False
         await self.evidence.stop()
+
+        await self.uptime_alert.stop()
         await self.camera_sync.stop()
         await self.ptz.stop()
         await self.ingest.stop()
+        await self.stream_states.stop()
         await self.view_access.stop()
         await self.relay.stop()
         await self.view_audit.stop()
@@ -140,4 +154,5 @@ class Services:
         self.db.dispose()
 
     def _camera_state(self, health: StreamHealth) -> None:
+        self.stream_states.observe(health)
         self.events.publish("camera.state", health.to_dict())

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from vms.auth.roles import Role
 from vms.auth.users import UserSpec, create_user
 from vms.cli.common import settings_from_args
+from vms.cli.demo_outages import DemoOutages
 from vms.cli.grants import give_provincial
 from vms.config import Settings
 from vms.db.engine import Database
@@ -120,13 +121,18 @@ def run(args: argparse.Namespace) -> int:
     if not SAMPLE.is_file():
         raise ConfigError(f"sample inventory {SAMPLE} is missing (run from the repository)")
     cameras, wall, ptz = prepare_database(settings, args.camsim_port, args.onvif_port)
-    sim = start_simulator(cameras, args, ptz)
+    sim, control_url = start_simulator(cameras, args, ptz)
+    outages = DemoOutages(control_url) if control_url else None
     try:
         passwords = create_accounts(settings)
         walls = create_walls(settings)
         print_banner(settings, cameras, wall, passwords, walls)
+        if outages is not None:
+            outages.start()
         serve.serve(settings)
     finally:
+        if outages is not None:
+            outages.stop()
         stop_simulator(sim)
     return 0
 
@@ -215,7 +221,8 @@ def create_accounts(settings: Settings) -> dict[str, str]:
 
 def start_simulator(
     cameras: int, args: argparse.Namespace, ptz: dict[int, bool]
-) -> subprocess.Popen[str]:
+) -> tuple[subprocess.Popen[str], str | None]:
+    """The simulator child process and its fault control URL, once it is ready."""
     print(f"demo: starting {cameras} simulated cameras (the first run encodes their loops)")
     cmd = [
         sys.executable,
@@ -240,6 +247,8 @@ def start_simulator(
         ",".join(map(str, sorted(ptz))),
         "--limited-ptz",
         ",".join(str(n) for n, limited in sorted(ptz.items()) if limited),
+        "--control-port",
+        "0",  # the fault control the scripted outages use (vms/cli/demo_outages.py)
     ]
     proc = subprocess.Popen(  # noqa: S603 (our own CLI)
         cmd, stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
@@ -255,9 +264,17 @@ def start_simulator(
                 "Try --camsim-port / --onvif-port"
             )
         if line.startswith("READY"):
-            return proc
+            return proc, _control_url(line)
     proc.kill()
     raise VmsError("camera simulator did not start within 10 minutes")
+
+
+def _control_url(ready_line: str) -> str | None:
+    """The simulator's fault control URL from its READY line (None when it has none)."""
+    for word in ready_line.split():
+        if word.startswith("control="):
+            return word.removeprefix("control=")
+    return None
 
 
 def _die_with_parent() -> None:
@@ -331,6 +348,9 @@ def print_banner(
         f"  Data-use requests: patong.desk1 requests footage at {base}evidence, patong.admin",
         "  approves it there, patong.desk1 downloads the signed export (exports need the",
         "  recording store wired in; until then they say 'recording not available')",
+        f"  Administration and the daily uptime report (PDF/Excel, Thai): sign in as city.admin,"
+        f" then open {base}admin#reports",
+        "  (simulated camera PKT-CITY-003 goes down 3 minutes in every 15: the report shows it)",
         "=" * 72,
         "",
     ]

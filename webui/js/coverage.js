@@ -2,6 +2,7 @@
 // (below in red, ok in green) and today's minutes covered / below. Refreshed every 5 s.
 // Every name is set with textContent, never parsed as markup.
 
+import { initialLang, onLangChange, setLang, t } from "./i18n.js";
 import { addHeaderLinks } from "./session.js";
 
 const REFRESH_MS = 5_000;
@@ -42,7 +43,7 @@ function renderNow(stations) {
       cell(s.name || s.code),
       cell(s.on_watch, "num on-watch"),
       cell(s.required, "num"),
-      cell(s.below ? "below" : "ok", "state"),
+      cell(t(s.below ? "coverage.below" : "coverage.ok"), "state"),
       cell(s.below_since ? new Date(s.below_since).toLocaleTimeString() : "", ""),
     );
     return tr;
@@ -81,6 +82,11 @@ async function refresh() {
 }
 
 async function main() {
+  await setLang(initialLang());
+  for (const b of document.querySelectorAll("#lang-switch [data-lang]")) {
+    b.addEventListener("click", () => setLang(b.dataset.lang));
+  }
+  onLangChange(() => refresh());
   const me = await getJson("/api/v1/auth/me");
   $("#user-slot").textContent = [me.display_name || me.username, me.agency_name]
     .filter(Boolean)

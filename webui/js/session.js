@@ -32,6 +32,14 @@ export function addHeaderLinks(slot, me) {
     link.textContent = "Coverage";
     nav.append(link);
   }
+  const perms = me.permissions || [];
+  if (["manage_users", "manage_sharing", "view_audit"].some((p) => perms.includes(p)) && location.pathname !== "/admin") {
+    const link = document.createElement("a");
+    link.href = "/admin";
+    link.id = "link-admin";
+    link.textContent = "Admin";
+    nav.append(link);
+  }
   if ((me.permissions || []).includes("declare_emergency")) {
     const link = document.createElement("a");
     link.href = "/emergency";

@@ -95,6 +95,12 @@ async def evidence_page() -> FileResponse:
     )
 
 
+@router.get("/admin")
+async def admin_page() -> FileResponse:
+    """The administration pages (users, sharing, audit, reports; the API decides who may)."""
+    return FileResponse(WEBUI_DIR / "admin.html", media_type="text/html", headers=SECURITY_HEADERS)
+
+
 class SecuredStaticFiles(StaticFiles):
     """Static files of the wall, each answered with the same security headers as the page."""
 

@@ -1,0 +1,1 @@
+"""Is each camera actually working? State history, uptime, reports, the alert."""

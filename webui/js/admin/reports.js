@@ -1,0 +1,56 @@
+// Reports: the day's uptime ("camera check") per agency, read on screen and downloaded as PDF
+// or XLSX (Thai). The server decides whose agencies the caller may read.
+
+import { t } from "../i18n.js";
+import { api, agencyNames, el, field, query, table } from "./common.js";
+
+function today() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+const pct = (f) => (f.availability_pct === null ? "–" : `${f.availability_pct.toFixed(1)} %`);
+const minutes = (s) => `${Math.round(s / 60)}`;
+
+export async function render(container, { me, say }) {
+  const wide = me.role === "system_admin" || me.role === "supervisor"; // every agency's report
+  const names = wide ? await agencyNames() : new Map();
+  const day = el("input", { id: "report-day", type: "date", value: today(), required: true });
+  const agency = el("select", { id: "report-agency", hidden: !wide },
+    el("option", { value: "" }, t("reports.all_agencies")),
+    [...names].map(([id, name]) => el("option", { value: id }, name)));
+  const pdf = el("a", { id: "report-pdf", className: "button" }, t("reports.pdf"));
+  const xlsx = el("a", { id: "report-xlsx", className: "button" }, t("reports.xlsx"));
+  const summary = el("div", { id: "report-summary" });
+  const params = () => ({ day: day.value, agency_id: agency.value });
+  const refresh = async () => {
+    const base = `/api/v1/reports/uptime${query(params())}`;
+    pdf.href = `${base}&format=pdf`;
+    pdf.download = `uptime-${day.value}.pdf`;
+    xlsx.href = `${base}&format=xlsx`;
+    xlsx.download = `uptime-${day.value}.xlsx`;
+    try {
+      const r = await api("GET", `/reports/uptime${query(params())}`);
+      summary.replaceChildren(
+        el("p", {}, t("reports.site", { pct: pct(r.figures) })),
+        table("report-agencies", ["reports.agency", "reports.streams", "reports.up", "reports.down_min"],
+          r.agencies.map((a) => [a.name_th || a.name_en || a.code, String(a.streams.length), pct(a.figures), minutes(a.figures.down_s)])),
+        el("h3", {}, t("reports.longest")),
+        table("report-outages", ["reports.camera", "reports.from", "reports.minutes", "reports.cause"],
+          r.agencies.flatMap((a) => a.longest_outages).sort((x, y) => y.seconds - x.seconds).slice(0, 10)
+            .map((o) => [o.camera_code, new Date(o.start).toLocaleString(), minutes(o.seconds), t(`cause.${o.cause}`)])),
+      );
+      say("");
+    } catch (err) {
+      say(err.message);
+    }
+  };
+  day.addEventListener("change", refresh);
+  agency.addEventListener("change", refresh);
+  const controls = el("form", { className: "row", id: "report-form" }, field("reports.day", day),
+    wide ? field("reports.agency", agency) : null, pdf, xlsx);
+  controls.addEventListener("submit", (ev) => ev.preventDefault());
+  container.append(el("h2", {}, t("reports.title")), el("p", { className: "hint" }, t("reports.explain")), controls, summary);
+  await refresh();
+}
