@@ -27,7 +27,7 @@ URL_FIELDS = ("main_url", "sub_url")
 CAMERA_FIELDS = (
     "name_th", "name_en", "agency_id", "main_url", "sub_url", "latitude", "longitude",
     "address", "resolution", "model", "install_date", "tags", "state", "central_link",
-    "pull_mode", "rtsp_transport", "onvif_url",
+    "pull_mode", "rtsp_transport", "onvif_url", "notes",
 )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, create_engine
 # every model module, so Base.metadata holds every table (autogenerate and checks see them all)
 import vms.db.models.emergency
 import vms.db.models.identity
+import vms.db.models.imports
 import vms.db.models.layouts
 import vms.db.models.registry
 import vms.db.models.walls  # noqa: F401
