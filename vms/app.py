@@ -16,6 +16,7 @@ from vms.api.routes import cameras as cameras_routes
 from vms.api.routes import coverage as coverage_routes
 from vms.api.routes import emergency as emergency_routes
 from vms.api.routes import grants as grants_routes
+from vms.api.routes import imports as imports_routes
 from vms.api.routes import layouts as layouts_routes
 from vms.api.routes import ops as ops_routes
 from vms.api.routes import ptz as ptz_routes
@@ -76,6 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ptz_routes.events_router)
     app.include_router(walls_routes.router)
     app.include_router(wall_events_routes.router)
+    app.include_router(imports_routes.router)
     mount_docs(app)
     mount_webui(app)
     return app

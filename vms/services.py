@@ -32,6 +32,7 @@ from vms.events_redis import RedisEventBus
 from vms.ptz.control import DriverFactory, PtzControl
 from vms.ptz.onvif_factory import onvif_factory
 from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
+from vms.registry.import_jobs import ImportJobs
 from vms.view_access import ViewAccessWatcher
 from vms.view_audit import ViewAudit
 
@@ -96,6 +97,7 @@ class Services:
             self.events,
             ptz_drivers or onvif_factory(self.db),  # cameras with an onvif_url
         )
+        self.imports = ImportJobs()  # import jobs with progress (vms/registry/import_jobs.py)
         self.started = False
 
     async def start(self) -> None:
@@ -115,6 +117,7 @@ class Services:
     async def stop(self) -> None:
         """Stop the background parts in reverse order of start."""
         self.started = False
+        await asyncio.to_thread(self.imports.close)  # a running import finishes its transaction
         await self.camera_sync.stop()
         await self.ptz.stop()
         await self.ingest.stop()

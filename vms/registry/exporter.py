@@ -36,7 +36,11 @@ def camera_row(camera: Camera) -> list[Cell]:
     ]  # fmt: skip
 
 
-def export_cameras(session: Session, fmt: Format) -> bytes:
-    """Every camera (retired included: the inventory is history too) as CSV or XLSX bytes."""
-    rows = [camera_row(camera) for camera in all_cameras(session)]
+def export_cameras(session: Session, fmt: Format, *, agency_id: int | None = None) -> bytes:
+    """Every camera (of `agency_id`, when given; retired included: the inventory is history
+    too) as CSV or XLSX bytes."""
+    cameras = all_cameras(session)
+    if agency_id is not None:
+        cameras = [c for c in cameras if c.agency_id == agency_id]
+    rows = [camera_row(camera) for camera in cameras]
     return write_table(EXPORT_COLUMNS, rows, fmt)
