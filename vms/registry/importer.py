@@ -235,7 +235,9 @@ def _plan_row(ctx: _Context, row: int, cells: list[Cell], errors: list[RowError]
     clean, extra = _read_cells(ctx, row, cells, errors)
     code = clean.pop("code", None)
     if not code:
-        errors.append(RowError(row=row, column=ctx.headers["code"], message="camera code is empty"))
+        if not any(e.column == ctx.headers["code"] for e in errors):  # not already said why
+            message = "camera code is empty"
+            errors.append(RowError(row=row, column=ctx.headers["code"], message=message))
         return None
     if code in ctx.seen:
         message = f"camera code {code} appears twice in the file"
@@ -355,17 +357,16 @@ def _merge_extra(
     """Tags: the file's tag columns replace the camera's tags (when it has any); a status
     column sets or clears the condition tags. Notes: a notes column replaces them; lines from
     unreadable resolutions are added to what is there."""
-    conditions = set(CONDITION_TAGS.values())
-    if ctx.columns.has("tags", "district", "subdistrict") or ctx.columns.has("state"):
-        if ctx.columns.has("tags", "district", "subdistrict"):
+    tag_columns = ctx.columns.has("tags", "district", "subdistrict")
+    if tag_columns or ctx.columns.has("state"):
+        if tag_columns:  # the file says which tags the camera has
             tags = normalize_tags(",".join(extra.tags))
-        else:
-            tags = list(camera.tags) if camera is not None else []
-        if ctx.columns.has("state"):
-            tags = [t for t in tags if t not in conditions]
-            if extra.condition is not None:
-                tags.append(extra.condition)
-        clean["tags"] = sorted(set(tags))
+        else:  # only a status column: its condition replaces the old one
+            conditions = {normalize_tags(t)[0] for t in CONDITION_TAGS.values()}
+            tags = [t for t in (camera.tags if camera is not None else []) if t not in conditions]
+        if extra.condition is not None:
+            tags.append(extra.condition)
+        clean["tags"] = sorted(set(normalize_tags(tags)))
     if ctx.columns.has("notes"):
         clean["notes"] = "; ".join(extra.notes) or None
     elif extra.notes:
