@@ -109,7 +109,9 @@ def _with_saved_values(data: bytes, formulas: dict[str, str]) -> bytes:
                     for f in (formula, escaped):
                         text = re.sub(
                             r'<c r="([A-Z]+\d+)"><f>' + re.escape(f) + r"</f><v\s*/?>(</v>)?",
-                            lambda m, f=f: f'<c r="{m[1]}" t="str"><f>{f}</f><v>{value}</v>',
+                            lambda m, f=f, value=value: (
+                                f'<c r="{m[1]}" t="str"><f>{f}</f><v>{value}</v>'
+                            ),
                             text,
                         )
                 body = text.encode()
