@@ -28,6 +28,7 @@ PUBLIC = {
     ("GET", "/coverage"),  # the panel's page: no data, it asks the signed-in API
     ("GET", "/api/v1/docs"),  # the docs page (vms/api/routes/docs.py): no data of its own
     ("GET", "/emergency"),  # the governor's page: no data, it asks the signed-in API
+    ("GET", "/admin"),  # the administration pages: no data, they ask the signed-in API
     # CORS preflights: a browser never sends credentials with them; they answer what the
     # endpoint accepts and carry no data
     ("OPTIONS", "/api/v1/cameras/{camera_id}/whep"),
@@ -82,7 +83,7 @@ def test_every_route_requires_sign_in(sqlite_world: World) -> None:
     # the exception lists name only routes that exist, so they cannot silently go stale
     existing = {(m, p) for m, p, _ in routes}
     assert (
-        PUBLIC - {("GET", "/"), ("GET", "/coverage"), ("GET", "/emergency")}
+        PUBLIC - {("GET", "/"), ("GET", "/coverage"), ("GET", "/emergency"), ("GET", "/admin")}
     ) <= existing and PENDING <= existing
 
 

@@ -143,13 +143,16 @@ def field_for_header(header: str) -> str | None:
     return _BY_HEADER.get(header_key(header))
 
 
+_WORD_INDEX: dict[int, tuple[dict[str, tuple[str, ...]], dict[str, str]]] = {}
+
+
 def word_value(words: dict[str, tuple[str, ...]], text: str) -> str | None:
     """The canonical value a cell's word stands for ("ใช้งาน" -> "active"), or None."""
-    wanted = search_key(text)
-    for value, accepted in words.items():
-        if wanted in {search_key(w) for w in accepted}:
-            return value
-    return None
+    known = _WORD_INDEX.get(id(words))
+    if known is None or known[0] is not words:  # index each word table once
+        index = {search_key(w): value for value, accepted in words.items() for w in accepted}
+        known = _WORD_INDEX[id(words)] = (words, index)
+    return known[1].get(search_key(text))
 
 
 def bool_value(text: str) -> bool | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
@@ -49,6 +50,7 @@ def normalize_text(value: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=65536)
 def search_key(value: str) -> str:
     """The form both stored text and queries take before a substring match."""
     text = unicodedata.normalize("NFKC", value).translate(_ZERO_WIDTH).casefold()

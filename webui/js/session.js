@@ -32,6 +32,13 @@ export function addHeaderLinks(slot, me) {
     link.textContent = "Coverage";
     nav.append(link);
   }
+  if ((me.permissions || []).includes("manage_cameras")) {
+    const link = document.createElement("a");
+    link.href = "/admin";
+    link.id = "link-admin";
+    link.textContent = "Admin";
+    nav.append(link);
+  }
   if ((me.permissions || []).includes("declare_emergency")) {
     const link = document.createElement("a");
     link.href = "/emergency";
