@@ -23,13 +23,20 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ingest.url_policy import CameraUrlPolicy
-from vms.db.models.registry import Agency, Camera, identity_keys
+from vms.db.models.registry import Agency, Camera, CameraCredential, CameraTag, identity_keys
 from vms.errors import InvalidInput
 from vms.registry.agencies import find_agencies
-from vms.registry.cameras import CAMERA_FIELDS, apply_fields, cameras_by_code, check_urls
+from vms.registry.cameras import (
+    CAMERA_FIELDS,
+    apply_fields,
+    cameras_by_code,
+    check_urls,
+    search_text,
+)
 from vms.registry.cells import cell_value
 from vms.registry.columns import CONDITION_TAGS, header_key
 from vms.registry.import_columns import ColumnPlan, ColumnUse, plan_columns
@@ -547,7 +554,8 @@ def _apply(ctx: _Context, plans: list[_Plan]) -> list[int]:
         ctx.session.add(agency)
         created[code] = agency
     ctx.session.flush()
-    written: list[Camera] = []
+    written: list[int] = []
+    new: list[tuple[_Plan, dict[str, Any]]] = []
     progress = ctx.options.progress
     for done, plan in enumerate(plans, start=1):
         if progress is not None and done % PROGRESS_EVERY == 0:
@@ -557,12 +565,47 @@ def _apply(ctx: _Context, plans: list[_Plan]) -> list[int]:
         values = dict(plan.values)
         if plan.new_agency is not None:
             values["agency_id"] = created[plan.new_agency].id
-        camera = plan.camera or Camera(code=plan.code)
-        apply_fields(ctx.session, camera, values)
-        ctx.session.add(camera)
-        written.append(camera)
+        if plan.camera is None:
+            new.append((plan, values))
+            continue
+        apply_fields(ctx.session, plan.camera, values)
+        written.append(plan.camera.id)
     ctx.session.flush()
-    return [camera.id for camera in written]
+    return written + _insert_new(ctx.session, new)
+
+
+def _insert_new(session: Session, new: list[tuple[_Plan, dict[str, Any]]]) -> list[int]:
+    """New cameras in bulk (one INSERT ... RETURNING per batch, then their tags and
+    credentials): what makes 20,000 rows fit in a minute; same rows as apply_fields writes."""
+    if not new:
+        return []
+    rows: list[dict[str, Any]] = []
+    tags: dict[str, list[str]] = {}
+    secrets: dict[str, tuple[str, str]] = {}
+    for plan, values in new:
+        row = {k: v for k, v in values.items() if k not in ("tags", "username", "password")}
+        row["code"] = plan.code
+        row["search_text"] = search_text(plan.code, row.get("name_th"), row.get("name_en"),
+                                         row.get("address"), row.get("model"),
+                                         values.get("tags") or [])  # fmt: skip
+        rows.append(row)
+        tags[plan.code] = list(values.get("tags") or [])
+        if values.get("username") is not None and values.get("password") is not None:
+            secrets[plan.code] = (values["username"], values["password"])
+    ids: dict[str, int] = {}
+    for start in range(0, len(rows), 1000):
+        result = session.execute(
+            insert(Camera).returning(Camera.id, Camera.code), rows[start : start + 1000]
+        )
+        ids.update({code: camera_id for camera_id, code in result})
+    tag_rows = [{"camera_id": ids[c], "tag": t} for c, ts in tags.items() for t in ts]
+    if tag_rows:
+        session.execute(insert(CameraTag), tag_rows)
+    if secrets:
+        session.execute(insert(CameraCredential), [
+            {"camera_id": ids[c], "username": u, "password": p} for c, (u, p) in secrets.items()
+        ])  # fmt: skip
+    return [ids[plan.code] for plan, _ in new]
 
 
 def _add_warning(report: ImportReport, warning: RowError) -> None:
