@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -57,8 +58,12 @@ def main() -> None:
           f"(made in {time.perf_counter() - made:.1f} s)")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db or f"sqlite:///{tmp}/bench.db"
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
         if url.startswith("postgresql"):
-            url += f"?options=-csearch_path%3Dbench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(url)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url += f"?options=-csearch_path%3D{schema}"
         settings = load_settings(
             None, database={"url": url}, ingest={"camera_networks": ["127.0.0.0/8"]}
         )
@@ -85,6 +90,10 @@ def main() -> None:
                 assert r.status_code == 200 and not report["errors"], r.text[:500]
                 print(f"{step:18s} {took:6.1f} s  {args.rows / took:7.0f} rows/s  "
                       f"created {report['created']} unchanged {report['unchanged']}")  # fmt: skip
+    if args.db and args.db.startswith("postgresql"):
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
     print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, "
           f"python {platform.python_version()}, db {url.split(':', 1)[0]}")  # fmt: skip
 

@@ -6,8 +6,10 @@ column, and the import job with progress."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -230,14 +232,40 @@ def test_import_job_reports_progress_and_is_private(site: Site) -> None:
     assert r.status_code == 202, r.text
     job = r.json()
     assert job["state"] in ("queued", "running", "done")
-    for _ in range(200):
-        job = clerk.get(f"/api/v1/imports/{job['id']}").json()
-        if job["state"] in ("done", "failed"):
-            break
-        time.sleep(0.05)
+    job = _wait(clerk, job["id"])
     assert job["state"] == "done", job
     assert (job["done"], job["total"]) == (6, 6)
     assert (job["report"]["applied"], job["report"]["created"]) == (True, 6)
     assert len(_cameras(clerk)) == 6
     other = site.client(Role.AGENCY_ADMIN, site.patong)
     assert other.get(f"/api/v1/imports/{job['id']}").status_code == 404
+
+
+def test_hostile_uploads_refused_in_words(site: Site) -> None:
+    clerk = site.client(Role.AGENCY_ADMIN, site.patong)
+    big = b"code,name\r\n" + b"x" * (12 * 1024 * 1024)
+    for path in ("/api/v1/imports", "/api/v1/cameras/import"):
+        r = clerk.post(path, files={"file": ("big.csv", big, "text/csv")})
+        assert r.status_code == 413, r.text
+        assert "MB" in r.json()["detail"]
+    # an XLSX whose sheet would expand to 300 MB: refused from the zip directory, before opening
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (300 * 1024 * 1024))
+    r = clerk.post("/api/v1/imports", files={"file": ("bomb.xlsx", buffer.getvalue(), "x/y")})
+    assert r.status_code == 202
+    job = _wait(clerk, r.json()["id"])
+    assert job["state"] == "failed" and "expands to" in job["error"]
+    r = clerk.post("/api/v1/imports", files={"file": ("photo.xlsx", b"\x89PNG\r\n\x1a\n", "x/y")})
+    job = _wait(clerk, r.json()["id"])
+    assert job["state"] == "failed" and "not a valid XLSX" in job["error"]
+
+
+def _wait(client: TestClient, job_id: str) -> dict[str, Any]:
+    for _ in range(400):
+        job = dict(client.get(f"/api/v1/imports/{job_id}").json())
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"import job {job_id} did not finish")
