@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     auth: AuthConfig = Field(default_factory=AuthConfig)  # type: ignore[arg-type]
     ptz: PtzConfig = Field(default_factory=PtzConfig)  # type: ignore[arg-type]
     emergency: EmergencyConfig = Field(default_factory=EmergencyConfig)  # type: ignore[arg-type]
-    registry: RegistryConfig = Field(default_factory=RegistryConfig)  # type: ignore[arg-type]
+    registry: RegistryConfig = Field(default_factory=RegistryConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -106,7 +106,7 @@ def run_import(
         default_agency_id=agency_id,
         columns=full.columns,
         agencies=full.agencies,
-        bounds=services.settings.registry.province_bounds,
+        bounds=services.settings.registry.bounds,
         progress=progress,
     )
     report, written = import_cameras(

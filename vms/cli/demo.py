@@ -59,7 +59,10 @@ DEMO_USERS = (
     DemoUser("patong.desk2", Role.DESK_OFFICER, "PKT-POL-PATONG", "ร.ต.ท. ป่าตอง 2"),
     DemoUser("chalong.desk1", Role.DESK_OFFICER, "PKT-POL-CHALONG", "ร.ต.ท. ฉลอง 1"),
     DemoUser("city.admin", Role.AGENCY_ADMIN, "PKT-MUNI-CITY", "ผู้ดูแลกล้อง เทศบาลนครภูเก็ต"),
+    DemoUser("patong.admin", Role.AGENCY_ADMIN, "PKT-MUNI-PATONG", "ผู้ดูแลกล้อง เทศบาลเมืองป่าตอง"),
 )
+# The sheet an agency administrator uploads in the demo (made by samples/make_agency_sheets.py)
+AGENCY_SHEET = REPO / "samples" / "agency-sheets" / "patong-municipality.xlsx"
 # An agency sharing with a police station, so a desk officer sees more than their own.
 DEMO_GRANTS = (
     ("PKT-MUNI-PATONG", "PKT-POL-PATONG", "demo: Patong municipality shares its cameras live"),
@@ -326,6 +329,8 @@ def print_banner(
         )
     lines += [
         f"  Emergency command: sign in as governor, then open {base}emergency",
+        f"  Agency administration: sign in as patong.admin, open {base}admin#import and upload",
+        f"    {AGENCY_SHEET.relative_to(REPO)} (map the column ผู้ดูแล, dry run, apply)",
         "=" * 72,
         "",
     ]
