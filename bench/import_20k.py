@@ -1,8 +1,9 @@
 """Import of a 20,000-row agency inventory: dry run, then apply (one transaction), through the
 API of an in-process app (upload, parse, validate, diff, write, commit), on SQLite or
 PostgreSQL. Rows are in the form agencies keep them (Thai headers, coordinates in one cell,
-"2MP", BE dates, a status word). Prints wall-clock and CPU seconds per step (CPU: this process, server included, so a busy
-machine inflates it less than the wall clock) and rows per second, and the load average.
+"2MP", BE dates, a status word). Prints wall-clock and CPU seconds per step (CPU: this
+process, server included, so a busy machine inflates it less than the wall clock) and rows
+per second, and the load average.
 
     python -m bench.import_20k --rows 20000 --format xlsx
     python -m bench.import_20k --rows 20000 --format csv --db postgresql+psycopg://127.0.0.1/test
@@ -90,8 +91,9 @@ def main() -> None:
                 took, cpu = time.perf_counter() - start, time.process_time() - cpu
                 report = r.json()
                 assert r.status_code == 200 and not report["errors"], r.text[:500]
-                print(f"{step:18s} {took:6.1f} s wall {cpu:6.1f} s CPU  {args.rows / took:6.0f} rows/s  "
-                      f"created {report['created']} unchanged {report['unchanged']}")  # fmt: skip
+                print(f"{step:18s} {took:6.1f} s wall {cpu:6.1f} s CPU  "
+                      f"{args.rows / took:6.0f} rows/s  created {report['created']} "
+                      f"unchanged {report['unchanged']}")  # fmt: skip
     if args.db and args.db.startswith("postgresql"):
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
