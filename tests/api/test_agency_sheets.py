@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.api.conftest import sign_in
 from vms.app import create_app
 from vms.auth.roles import Role
 from vms.config import load_settings
+from vms.db.models.identity import AuditRecord
 from vms.db.models.registry import Agency
 from vms.registry.thai import search_key
 from vms.services import Services
@@ -237,6 +239,10 @@ def test_import_job_reports_progress_and_is_private(site: Site) -> None:
     assert (job["done"], job["total"]) == (6, 6)
     assert (job["report"]["applied"], job["report"]["created"]) == (True, 6)
     assert len(_cameras(clerk)) == 6
+    services: Services = site.app.state.services
+    with services.db.session() as session:
+        audited = session.scalars(select(AuditRecord).filter_by(action="camera.import")).all()
+    assert [len(r.detail["camera_ids"]) for r in audited] == [6]  # committed with the cameras
     other = site.client(Role.AGENCY_ADMIN, site.patong)
     assert other.get(f"/api/v1/imports/{job['id']}").status_code == 404
 

@@ -1,6 +1,7 @@
 """One import as the API runs it, for the synchronous route and for import jobs alike: who may
 import for which agency, the remembered mapping merged with this upload's, the import itself,
-and after an applied import: the mapping remembered, the commit, the event and the audit."""
+and after an applied import: the mapping remembered and the audit record in the transaction
+of the cameras, the commit, then the event."""
 
 from __future__ import annotations
 
@@ -122,10 +123,10 @@ def run_import(
         return report
     if agency_id is not None:
         remember(session, agency_id, request.mapping)
+    if written:  # the change and its audit record: one transaction
+        entry = AuditEntry.by(principal, "camera.import", detail={"camera_ids": written})
+        services.identity.audit.append_in(session, entry)
     session.commit()
     if written:
         services.events.publish(CAMERA_CHANGED, {"action": "imported", "camera_ids": written})
-        services.identity.audit.append(
-            AuditEntry.by(principal, "camera.import", detail={"camera_ids": written})
-        )
     return report
