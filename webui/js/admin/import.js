@@ -199,8 +199,10 @@ export async function mount(section, ctx) {
       return;
     }
     readBtn.disabled = true;
+    columnsBox.replaceChildren(); // a new file starts from the remembered mapping only
+    resultBox.replaceChildren();
     try {
-      const report = await api("POST", "/cameras/import", form(true));
+      const report = await runJob(true);
       state.report = report;
       renderColumns(report);
       state.result = null;
