@@ -52,7 +52,10 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    settings = site_settings(tmp_path_factory.mktemp("admin") / "vms.db")
+    settings = site_settings(
+        tmp_path_factory.mktemp("admin") / "vms.db",
+        registry={"province_bounds": [7.74, 98.25, 8.21, 98.48]},  # Phuket
+    )
     with LiveServer(settings) as server:
         with server.services.db.session() as session:
             agency = Agency(code="PKT-MUNI-PATONG", kind="municipality", name_th="เทศบาลเมืองป่าตอง")
@@ -155,5 +158,28 @@ def test_cameras_page_add_edit_retire(browser: Browser, site: Site, tmp_path: Pa
         page.wait_for_selector('#admin-nav a[data-section="cameras"] >> text=กล้อง')
         assert "ปลดระวาง" in page.inner_text(row)
         page.screenshot(path=str(tmp_path / "cameras.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_broken_sheet_errors_by_row_and_column(browser: Browser, site: Site) -> None:
+    context = site.context(browser, "clerk")
+    try:
+        page = context.new_page()
+        _open(page, site, "import")
+        page.set_input_files("#import-file", str(SHEET.with_name("broken-rows.xlsx")))
+        page.click("#btn-read")
+        page.wait_for_selector("#columns-table")
+        assert page.locator("#agencies-table").count() == 1  # the unknown agency name, to map
+        page.click("#btn-dry-run")
+        page.wait_for_selector("#errors-table")
+        rows = page.eval_on_selector_all(
+            "#errors-table tbody tr",
+            "trs => trs.map(tr => [tr.cells[0].textContent, tr.cells[1].textContent])",
+        )
+        assert ["7", "หน่วยงาน"] in rows and ["2", "รหัสกล้อง"] in rows
+        assert "9" in page.inner_text("#warnings-table")  # outside the province: a warning
+        assert page.is_disabled("#btn-apply")
+        assert "errors" in page.inner_text("#admin-message")
     finally:
         context.close()
