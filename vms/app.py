@@ -17,6 +17,7 @@ from vms.api.routes import coverage as coverage_routes
 from vms.api.routes import data_requests as data_requests_routes
 from vms.api.routes import emergency as emergency_routes
 from vms.api.routes import grants as grants_routes
+from vms.api.routes import imports as imports_routes
 from vms.api.routes import layouts as layouts_routes
 from vms.api.routes import ops as ops_routes
 from vms.api.routes import ptz as ptz_routes
@@ -82,6 +83,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(data_requests_routes.key_router)
 
     app.include_router(reports_routes.router)
+
+    app.include_router(imports_routes.router)
     mount_docs(app)
     mount_webui(app)
     return app

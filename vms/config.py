@@ -27,6 +27,8 @@ from vms.evidence.config import EvidenceConfig
 from vms.ptz.config import PtzConfig
 from vms.uptime.config import ReportsConfig
 
+from vms.registry.config import RegistryConfig
+
 
 class ServerConfig(BaseModel):
     """Where the HTTP server listens and which browser origins it trusts."""
@@ -117,6 +119,8 @@ class Settings(BaseSettings):
     evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)  # type: ignore[arg-type]
 
     reports: ReportsConfig = Field(default_factory=ReportsConfig)  # type: ignore[arg-type]
+
+    registry: RegistryConfig = Field(default_factory=RegistryConfig)
 
     @classmethod
     def settings_customise_sources(

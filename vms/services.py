@@ -36,6 +36,8 @@ from vms.ptz.onvif_factory import onvif_factory
 from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
 from vms.uptime.alerts import AvailabilityAlert
 from vms.uptime.recorder import StreamStateRecorder
+
+from vms.registry.import_jobs import ImportJobs
 from vms.view_access import ViewAccessWatcher
 from vms.view_audit import ViewAudit
 
@@ -115,6 +117,8 @@ class Services:
         self.uptime_alert = AvailabilityAlert(
             settings.reports, self.db, self.identity.audit, self.events
         )
+
+        self.imports = ImportJobs()  # import jobs with progress (vms/registry/import_jobs.py)
         self.started = False
 
     async def start(self) -> None:
@@ -141,6 +145,8 @@ class Services:
         await self.evidence.stop()
 
         await self.uptime_alert.stop()
+
+        await asyncio.to_thread(self.imports.close)  # a running import finishes its transaction
         await self.camera_sync.stop()
         await self.ptz.stop()
         await self.ingest.stop()

@@ -1,5 +1,5 @@
-"""0001_registry builds exactly the tables the models describe, on SQLite and PostgreSQL, with
-Alembic's version table in the same schema."""
+"""0001_registry (and 0014_import_mappings) build exactly the tables the models describe, on
+SQLite and PostgreSQL, with Alembic's version table in the same schema."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Table, inspect
 
+import vms.db.models.imports
 import vms.db.models.registry  # noqa: F401
 from vms.db.base import Base
 from vms.db.engine import Database
 from vms.db.migrate import current_heads, script_heads, upgrade
 
-REGISTRY_TABLES = {"agencies", "agency_keys", "cameras", "camera_credentials", "camera_tags"}
+REGISTRY_TABLES = {
+    "agencies", "agency_keys", "cameras", "camera_credentials", "camera_tags", "import_mappings",
+}  # fmt: skip
 
 
 def _table_of(op: Any) -> str | None:

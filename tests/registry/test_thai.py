@@ -6,7 +6,13 @@ from datetime import date, datetime
 
 import pytest
 
-from vms.registry.thai import normalize_text, parse_date, parse_number, search_key
+from vms.registry.thai import (
+    excel_serial_date,
+    normalize_text,
+    parse_date,
+    parse_number,
+    search_key,
+)
 
 
 def test_search_key_folds_case_sara_am_and_zero_width() -> None:
@@ -42,3 +48,32 @@ def test_dates_accept_be_years(text: str | datetime, expected: date) -> None:
 def test_bad_dates_say_why(text: str) -> None:
     with pytest.raises(ValueError, match="not a date"):
         parse_date(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 มกราคม 2567", date(2024, 1, 12)),
+        ("12 ม.ค. 2567", date(2024, 1, 12)),
+        ("1 ก.พ. 66", date(2023, 2, 1)),
+        ("๓ มี.ค. ๒๕๖๕", date(2022, 3, 3)),
+        ("30 ธันวาคม พ.ศ. 2566", date(2023, 12, 30)),
+        ("5 พย 2567", date(2024, 11, 5)),
+        ("45292", date(2024, 1, 1)),  # an Excel serial written as text
+        ("2024-06-30 00:00:00", date(2024, 6, 30)),
+    ],
+)
+def test_thai_month_names_and_excel_serials(text: str, expected: date) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["31 กุมภาพันธ์ 2567", "12 สมมุติ 2567", "2567", "99999"])
+def test_not_dates(text: str) -> None:
+    with pytest.raises(ValueError, match="not a date"):
+        parse_date(text)
+
+
+def test_excel_serials_only_inside_1990_2099() -> None:
+    assert excel_serial_date(45000) == date(2023, 3, 15)
+    with pytest.raises(ValueError, match="1990-2099"):
+        excel_serial_date(2567)  # a year, not a day

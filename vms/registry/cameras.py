@@ -27,7 +27,7 @@ URL_FIELDS = ("main_url", "sub_url")
 CAMERA_FIELDS = (
     "name_th", "name_en", "agency_id", "main_url", "sub_url", "latitude", "longitude",
     "address", "resolution", "model", "install_date", "tags", "state", "central_link",
-    "pull_mode", "rtsp_transport", "onvif_url",
+    "pull_mode", "rtsp_transport", "onvif_url", "notes",
 )  # fmt: skip
 
 
@@ -50,10 +50,21 @@ def like_pattern(text: str) -> str:
 
 def camera_search_text(camera: Camera) -> str:
     """The stored search key: code, names, address, model and tags, one per line."""
-    parts: Iterable[str | None] = (
-        camera.code, camera.name_th, camera.name_en, camera.address, camera.model,
-        *camera.tags,
-    )  # fmt: skip
+    return search_text(
+        camera.code, camera.name_th, camera.name_en, camera.address, camera.model, camera.tags
+    )
+
+
+def search_text(
+    code: str,
+    name_th: str | None,
+    name_en: str | None,
+    address: str | None,
+    model: str | None,
+    tags: Iterable[str],
+) -> str:
+    """The search key of camera values not (yet) on a Camera object (bulk import)."""
+    parts: Iterable[str | None] = (code, name_th, name_en, address, model, *tags)
     return "\n".join(search_key(p) for p in parts if p)
 
 

@@ -1,9 +1,11 @@
 """Turning one spreadsheet cell into a field value: types as Excel gives them, Thai words for
-enumerations, and formula injection refused.
+enumerations, placeholders ("-", "N/A", "ไม่ทราบ", "ไม่มี") as empty, and formulas never stored.
 
-A text cell that starts with = + - @ (or a tab / CR) would run as a formula when the sheet is
-opened again, so it is refused with a row error. The same text behind a single quote ('=...),
-which is how our export neutralises it, is accepted and the quote removed.
+An XLSX formula cell gives the value Excel saved with it; one saved without a value (written
+by a program, never opened in Excel) is refused with a reason. A CSV text that starts with "="
+is a formula to any spreadsheet and we cannot compute it: refused too. Text starting with + - @
+is kept (a name like "-ซอย 5" is real): the defence against formula injection is on export,
+which writes every such value behind a single quote; that quote ('=...) is removed on import.
 """
 
 from __future__ import annotations
@@ -14,18 +16,26 @@ from typing import Any
 from vms.registry.columns import (
     KIND_WORDS,
     NUMERIC_FIELDS,
+    PLACEHOLDERS,
     PULL_WORDS,
     STATE_WORDS,
     bool_value,
     word_value,
 )
-from vms.registry.spreadsheet import FORMULA_PREFIXES, MAX_CELL_CHARS
-from vms.registry.thai import normalize_text
+from vms.registry.spreadsheet import FORMULA_PREFIXES, MAX_CELL_CHARS, FormulaCell
+from vms.registry.thai import excel_serial_date, normalize_text, search_key
 
 
 def cell_value(name: str, raw: Any) -> Any:
     """The value of field `name` from a raw cell; None for an empty cell. ValueError says why
     a cell is unusable."""
+    if isinstance(raw, FormulaCell):
+        if raw.value is None:
+            raise ValueError(
+                f"is a formula ({raw.formula[:40]}) saved without its value: open the file in "
+                "Excel and save it again, or type the value"
+            )
+        return cell_value(name, raw.value)
     if raw is None:
         return None
     if isinstance(raw, bool):
@@ -33,13 +43,15 @@ def cell_value(name: str, raw: Any) -> Any:
     if isinstance(raw, int | float):
         if name in NUMERIC_FIELDS:
             return raw
+        if name == "install_date":
+            return excel_serial_date(raw)
         return str(int(raw)) if isinstance(raw, int) or raw.is_integer() else str(raw)
     if isinstance(raw, datetime | date):
         if name == "install_date":
             return raw
         return raw.isoformat()
     text = _text(name, str(raw))
-    if not text:
+    if not text or search_key(text) in PLACEHOLDERS:
         return None
     return _word(name, text)
 
@@ -49,11 +61,10 @@ def _text(name: str, raw: str) -> str:
         raise ValueError(f"cell is longer than {MAX_CELL_CHARS} characters")
     if raw.startswith("'") and raw[1:].startswith(FORMULA_PREFIXES):
         return normalize_text(raw[1:])
-    if raw.startswith(FORMULA_PREFIXES) and name not in NUMERIC_FIELDS:
-        first = repr(raw[0])
+    if raw.startswith("="):
         raise ValueError(
-            f"starts with {first}, which a spreadsheet would run as a formula; "
-            "put a ' in front to keep it as text"
+            "is a spreadsheet formula, which we do not compute: type its value "
+            "(or put a ' in front to keep it as text)"
         )
     return normalize_text(raw)
 

@@ -39,6 +39,7 @@ def camera_out(camera: Camera, health: HealthRegistry | None = None) -> CameraOu
         latitude=camera.latitude,
         longitude=camera.longitude,
         address=camera.address,
+        notes=camera.notes,
         resolution=camera.resolution,
         model=camera.model,
         install_date=camera.install_date,

@@ -91,6 +91,7 @@ OptUrl = Annotated[Annotated[str, Field(max_length=2048)] | None, BeforeValidato
 Latitude = Annotated[Annotated[float, Field(ge=-90, le=90)] | None, BeforeValidator(_number)]
 Longitude = Annotated[Annotated[float, Field(ge=-180, le=180)] | None, BeforeValidator(_number)]
 Address = Annotated[Annotated[str, Field(max_length=2000)] | None, BeforeValidator(_text)]
+Notes = Annotated[Annotated[str, Field(max_length=4000)] | None, BeforeValidator(_text)]
 Resolution = Annotated[str | None, BeforeValidator(_resolution)]
 InstallDate = Annotated[Day | None, BeforeValidator(_date)]
 Tags = Annotated[list[str], BeforeValidator(normalize_tags)]
@@ -162,6 +163,7 @@ class CameraFields(InputModel):
     address: Address = None
     resolution: Resolution = None
     model: Text200 = None
+    notes: Notes = Field(None, description="Free text (an import puts columns it keeps here).")
     install_date: InstallDate = None
     tags: Tags = Field(default_factory=list)
     state: CameraState = "active"
@@ -254,6 +256,7 @@ class CameraOut(BaseModel):
     latitude: float | None
     longitude: float | None
     address: str | None
+    notes: str | None = None
     resolution: str | None
     model: str | None
     install_date: date | None

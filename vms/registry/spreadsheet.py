@@ -22,7 +22,16 @@ from openpyxl.workbook import Workbook
 
 from vms.errors import InvalidInput, PayloadTooLarge
 
-Cell = str | int | float | bool | date | datetime | None
+
+@dataclass(frozen=True, slots=True)
+class FormulaCell:
+    """An XLSX formula cell: its formula and the value Excel saved with it (None if none)."""
+
+    formula: str
+    value: str | int | float | bool | date | datetime | None
+
+
+Cell = str | int | float | bool | date | datetime | FormulaCell | None
 Format = Literal["csv", "xlsx"]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -116,26 +125,65 @@ def _csv_rows(data: bytes) -> Generator[Sequence[Cell]]:
 
 def _xlsx_rows(data: bytes) -> Generator[Sequence[Cell]]:
     _check_zip(data)
+    book = _open_book(data, data_only=False)
+    values = _open_book(data, data_only=True) if _has_formulas(data) else None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds on malformed files
-        raise InvalidInput(f"not a readable XLSX workbook ({type(exc).__name__})") from None
-    try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
-            raise InvalidInput("the workbook has no worksheet")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-            except InvalidInput:
-                raise
-            except Exception as exc:
-                raise InvalidInput(f"unreadable worksheet ({type(exc).__name__})") from None
+        rows = _sheet_rows(book)
+        if values is None:
+            yield from rows
+        else:
+            for formulas, saved in zip(rows, _sheet_rows(values), strict=False):
+                yield [_formula_cell(f, v) for f, v in zip(formulas, saved, strict=False)]
     finally:
         book.close()
+        if values is not None:
+            values.close()
+
+
+def _open_book(data: bytes, *, data_only: bool) -> Workbook:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    except Exception as exc:  # openpyxl raises many kinds on malformed files
+        raise InvalidInput(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+
+
+def _sheet_rows(book: Workbook) -> Generator[Sequence[Cell]]:
+    sheet = book.worksheets[0] if book.worksheets else None
+    if sheet is None:
+        raise InvalidInput("the workbook has no worksheet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        except InvalidInput:
+            raise
+        except Exception as exc:
+            raise InvalidInput(f"unreadable worksheet ({type(exc).__name__})") from None
+
+
+def _formula_cell(formula: Cell, saved: Cell) -> Cell:
+    """A formula cell as FormulaCell (with the value Excel saved); any other cell as is."""
+    if isinstance(formula, str) and formula.startswith("=") and formula != saved:
+        return FormulaCell(formula, None if isinstance(saved, FormulaCell) else saved)
+    return formula
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet holds a formula element (<f>), read in bounded chunks."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if not info.filename.startswith("xl/worksheets/"):
+                continue
+            tail = b""
+            with archive.open(info) as part:
+                while chunk := part.read(1 << 20):
+                    text = tail + chunk
+                    if b"<f>" in text or b"<f " in text or b":f>" in text or b":f " in text:
+                        return True
+                    tail = text[-8:]
+    return False
 
 
 def _check_zip(data: bytes) -> None:

@@ -1,10 +1,12 @@
 // The administration page's shell: who is signed in, the language, and the sections of the
-// nav (buttons with data-section="name"). Each section is a module webui/js/admin/<name>.js
-// exporting `render(container, ctx)`, ctx = {me, say(text, kind)}; it loads when chosen and
-// again when the language changes. The server decides what each action may do: the page only
+// nav (links <a href="#name" data-section="name">). Each section is a module
+// webui/js/admin/<name>.js exporting `render(container, ctx)`, ctx = {me, say(text, kind), t,
+// api, lang(), onLang(fn)}; it renders when chosen and again when the language changes (so
+// onLang needs no listener: it is kept only for sections that want to know). The server decides what each action may do: the page only
 // shows what the API answered, in words set as text (never markup).
 
-import { applyTexts, initialLang, onLangChange, setLang, t } from "./i18n.js";
+import { api } from "./admin/common.js";
+import { applyTexts, currentLang, initialLang, onLangChange, setLang, t } from "./i18n.js";
 import { addHeaderLinks } from "./session.js";
 
 const SECTIONS = new Set(["users", "sharing", "audit", "reports", "cameras", "import"]);
@@ -40,11 +42,14 @@ async function show(name) {
   const container = $("#admin-section");
   container.replaceChildren();
   container.dataset.section = name;
+  delete container.dataset.ready;
   delete document.body.dataset.ready;
   try {
     const mod = await import(`./admin/${name}.js`);
-    await mod.render(container, { me, say });
+    const ctx = { me, say, t, api, lang: currentLang, onLang: () => {} };
+    await mod.render(container, ctx);
     applyTexts(container);
+    container.dataset.ready = "true";
     document.body.dataset.ready = name;
   } catch (err) {
     say(t("admin.load_failed", { what: err.message }));
@@ -62,8 +67,7 @@ async function main() {
   $("#user-slot").textContent = `${me.display_name || me.username} · ${me.agency_name}`;
   addHeaderLinks($("#user-slot"), me);
   for (const b of document.querySelectorAll("#admin-nav [data-section]")) {
-    b.hidden = !opens(b.dataset.section);
-    b.addEventListener("click", () => show(b.dataset.section));
+    b.hidden = !opens(b.dataset.section); // a click changes the hash: hashchange shows it
   }
   for (const b of document.querySelectorAll("#lang-switch [data-lang]")) {
     b.addEventListener("click", () => setLang(b.dataset.lang));

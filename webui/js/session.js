@@ -33,7 +33,8 @@ export function addHeaderLinks(slot, me) {
     nav.append(link);
   }
   const perms = me.permissions || [];
-  if (["manage_users", "manage_sharing", "view_audit"].some((p) => perms.includes(p)) && location.pathname !== "/admin") {
+  const adminPerms = ["manage_cameras", "manage_users", "manage_sharing", "view_audit"];
+  if (adminPerms.some((p) => perms.includes(p)) && location.pathname !== "/admin") {
     const link = document.createElement("a");
     link.href = "/admin";
     link.id = "link-admin";

@@ -17,22 +17,29 @@ from pydantic import ValidationError
 from ingest.url_policy import check_destination
 from vms.access import (
     camera_clause,
-    decide_agency,
     require_agency,
     require_camera,
-    require_global,
 )
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
+from vms.api.import_run import (
+    AGENCY_HELP,
+    MAPPING_HELP,
+    ImportRequest,
+    import_scope,
+    parse_mapping,
+    read_upload,
+    run_import,
+)
 from vms.audit import AuditEntry
 from vms.auth.roles import Permission
 from vms.db.models.registry import Camera, CameraState
-from vms.errors import InvalidInput, PayloadTooLarge
+from vms.errors import InvalidInput
 from vms.inputs import MAX_INT
 from vms.ptz.onvif_probe import discover, ptz_operations
 from vms.ptz.onvif_url import check_onvif_url
 from vms.registry import cameras
 from vms.registry.exporter import MEDIA_TYPES, export_cameras
-from vms.registry.importer import ImportReport, import_cameras
+from vms.registry.importer import ImportReport
 from vms.registry.present import camera_out
 from vms.registry.schemas import (
     CameraCreate,
@@ -41,7 +48,6 @@ from vms.registry.schemas import (
     CameraPage,
     CameraUpdate,
 )
-from vms.registry.spreadsheet import MAX_FILE_BYTES
 from vms.registry.url_policy import url_policy
 from vms.services import Services
 
@@ -153,19 +159,37 @@ def create_camera_by_onvif(
     return _out(services, camera)
 
 
-@router.get("/export")
+@router.get(
+    "/export",
+    responses={
+        403: {"description": "Not allowed to manage cameras"},
+        404: {"description": "No such agency"},
+    },
+)
 def export(
-    session: SessionDep, principal: CurrentPrincipal, format: Literal["csv", "xlsx"] = "csv"
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    format: Literal["csv", "xlsx"] = "csv",
+    agency_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> Response:
-    """The whole inventory in the import format (no credentials); system administrator."""
-    require_global(principal, Permission.MANAGE_CAMERAS)
-    data = export_cameras(session, format)
+    """The inventory in the import format (no credentials): a system administrator's of every
+    agency (or `agency_id`'s), an agency administrator's of their own agency."""
+    scope = import_scope(session, principal, agency_id)
+    data = export_cameras(session, format, agency_id=scope)
     disposition = f'attachment; filename="cameras.{format}"'
     return Response(data, media_type=MEDIA_TYPES[format],
                     headers={"Content-Disposition": disposition})  # fmt: skip
 
 
-@router.post("/import")
+@router.post(
+    "/import",
+    responses={
+        403: {"description": "Not allowed to manage cameras"},
+        404: {"description": "No such agency (or another agency's)"},
+        413: {"description": "File over 10 MB"},
+        422: {"description": "Not a readable CSV/XLSX, no code column, or a bad mapping"},
+    },
+)
 def import_file(
     file: UploadFile,
     session: SessionDep,
@@ -175,38 +199,25 @@ def import_file(
     dry_run_query: Annotated[bool, Query(alias="dry_run")] = False,
     move_cameras: Annotated[bool, Form()] = False,
     move_cameras_query: Annotated[bool, Query(alias="move_cameras")] = False,
+    mapping: Annotated[str | None, Form(max_length=64_000, description=MAPPING_HELP)] = None,
+    agency_id: Annotated[int | None, Form(ge=1, le=MAX_INT, description=AGENCY_HELP)] = None,
 ) -> ImportReport:
     """Upsert cameras from a CSV/XLSX by camera code: all rows or none. `dry_run` (form or
     query) only reports. A row naming another agency for an existing camera is refused unless
     `move_cameras` (form or query) is set and the caller manages both agencies; an agency named
-    ambiguously is refused. 413 over 10 MB; 422 if the file is not a readable CSV/XLSX."""
-    require_global(principal, Permission.MANAGE_CAMERAS)
-    if file.size is not None and file.size > MAX_FILE_BYTES:
-        raise PayloadTooLarge(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    data = file.file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise PayloadTooLarge(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    if not data:
-        raise InvalidInput("the file is empty")
-    report, written = import_cameras(
-        session,
-        data,
-        file.filename,
-        url_policy=url_policy(services.settings),
+    ambiguously is refused. The report says what each column was read as (`columns`), which
+    it did not know (`unknown_columns`: map them with `mapping`) and which agency names
+    (`unknown_agencies`). An applied import remembers `mapping` for `agency_id`. 413 over
+    10 MB; 422 if the file is not a readable CSV/XLSX."""
+    request = ImportRequest(
+        data=read_upload(file),
+        filename=file.filename,
         dry_run=dry_run or dry_run_query,
         move_cameras=move_cameras or move_cameras_query,
-        manages=lambda agency_id: bool(
-            decide_agency(principal, Permission.MANAGE_CAMERAS, agency_id)
-        ),
+        mapping=parse_mapping(mapping),
+        agency_id=agency_id,
     )
-    if report.applied:
-        session.commit()
-        if written:
-            _changed(services, "imported", written)
-            services.identity.audit.append(
-                AuditEntry.by(principal, "camera.import", detail={"camera_ids": written})
-            )
-    return report
+    return run_import(session, services, principal, request)
 
 
 @router.get("/{camera_id}")

@@ -79,6 +79,12 @@ async def coverage_page() -> FileResponse:
     )
 
 
+@router.get("/admin")
+async def admin_page() -> FileResponse:
+    """The administration pages (cameras, import/export, ...): data from the signed-in API."""
+    return FileResponse(WEBUI_DIR / "admin.html", media_type="text/html", headers=SECURITY_HEADERS)
+
+
 @router.get("/emergency")
 async def emergency_page() -> FileResponse:
     """The governor's office page: declare, confirm, extend, end (the API decides who may)."""

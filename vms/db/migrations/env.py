@@ -11,6 +11,7 @@ from sqlalchemy import Connection, create_engine
 import vms.db.models.emergency
 import vms.db.models.evidence
 import vms.db.models.identity
+import vms.db.models.imports
 import vms.db.models.layouts
 import vms.db.models.registry
 import vms.db.models.stream_states

@@ -119,6 +119,7 @@ class Camera(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)  # free text, e.g. an import's extra columns
     resolution: Mapped[str | None] = mapped_column(String(16))
     model: Mapped[str | None] = mapped_column(String(200))
     install_date: Mapped[date | None] = mapped_column(Date)

@@ -32,6 +32,7 @@ export class AdminError extends Error {
       404: t("admin.err.404"),
       409: t("admin.err.409"),
       422: t("admin.err.422"),
+      413: t("admin.err.413"),
       429: t("admin.err.429"),
     }[status] || t("admin.err.other");
     super(detail ? `${words} (${detail})` : words);
@@ -52,7 +53,9 @@ function detailOf(data) {
 export async function api(method, path, body) {
   const headers = { Accept: "application/json", "X-VMS-CSRF": "1" };
   const init = { method, headers, credentials: "same-origin" };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // multipart: the browser sets the boundary
+  } else if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -64,7 +67,11 @@ export async function api(method, path, body) {
   }
   if (resp.status === 204) return null;
   const data = await resp.json().catch(() => null);
-  if (!resp.ok) throw new AdminError(resp.status, detailOf(data));
+  if (!resp.ok) {
+    const err = new AdminError(resp.status, detailOf(data));
+    err.body = data; // the whole answer (an import's per-row report rides on a 422)
+    throw err;
+  }
   return data;
 }
 
