@@ -25,9 +25,8 @@ from vms.emergency.config import EmergencyConfig
 from vms.errors import ConfigError
 from vms.evidence.config import EvidenceConfig
 from vms.ptz.config import PtzConfig
-from vms.uptime.config import ReportsConfig
-
 from vms.registry.config import RegistryConfig
+from vms.uptime.config import ReportsConfig
 
 
 class ServerConfig(BaseModel):

@@ -63,9 +63,7 @@ DEMO_USERS = (
     # approves data-use requests for the Patong police station's cameras (docs/evidence.md)
     DemoUser("patong.admin", Role.AGENCY_ADMIN, "PKT-POL-PATONG", "ผู้ดูแลกล้อง สภ.ป่าตอง"),
     # imports the Patong municipality's own camera sheet (docs/registry.md)
-    DemoUser(
-        "patongmuni.admin", Role.AGENCY_ADMIN, "PKT-MUNI-PATONG", "ผู้ดูแลกล้อง เทศบาลเมืองป่าตอง"
-    ),
+    DemoUser("patongmuni.admin", Role.AGENCY_ADMIN, "PKT-MUNI-PATONG", "ผู้ดูแลกล้อง เทศบาลเมืองป่าตอง"),
 )
 # The sheet an agency administrator uploads in the demo (made by samples/make_agency_sheets.py)
 AGENCY_SHEET = REPO / "samples" / "agency-sheets" / "patong-municipality.xlsx"
@@ -357,7 +355,6 @@ def print_banner(
         f"  Administration and the daily uptime report (PDF/Excel, Thai): sign in as city.admin,"
         f" then open {base}admin#reports",
         "  (simulated camera PKT-CITY-003 goes down 3 minutes in every 15: the report shows it)",
-
         f"  Agency administration: sign in as patongmuni.admin, open {base}admin#import and upload",
         f"    {AGENCY_SHEET.relative_to(REPO)} (map the column ผู้ดูแล, dry run, apply)",
         "=" * 72,

@@ -81,7 +81,8 @@ async def coverage_page() -> FileResponse:
 
 @router.get("/admin")
 async def admin_page() -> FileResponse:
-    """The administration pages (cameras, import/export, ...): data from the signed-in API."""
+    """The administration pages (cameras, import, users, sharing, audit, reports; the API
+    decides who may)."""
     return FileResponse(WEBUI_DIR / "admin.html", media_type="text/html", headers=SECURITY_HEADERS)
 
 
@@ -99,12 +100,6 @@ async def evidence_page() -> FileResponse:
     return FileResponse(
         WEBUI_DIR / "evidence.html", media_type="text/html", headers=SECURITY_HEADERS
     )
-
-
-@router.get("/admin")
-async def admin_page() -> FileResponse:
-    """The administration pages (users, sharing, audit, reports; the API decides who may)."""
-    return FileResponse(WEBUI_DIR / "admin.html", media_type="text/html", headers=SECURITY_HEADERS)
 
 
 class SecuredStaticFiles(StaticFiles):
