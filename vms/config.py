@@ -21,6 +21,7 @@ from pydantic_settings import (
 from ingest.config import IngestConfig
 from relay.config import RelayConfig
 from vms.auth.config import AuthConfig
+from vms.credentials.config import CredentialsConfig
 from vms.emergency.config import EmergencyConfig
 from vms.errors import ConfigError
 from vms.ptz.config import PtzConfig
@@ -112,6 +113,7 @@ class Settings(BaseSettings):
     auth: AuthConfig = Field(default_factory=AuthConfig)  # type: ignore[arg-type]
     ptz: PtzConfig = Field(default_factory=PtzConfig)  # type: ignore[arg-type]
     emergency: EmergencyConfig = Field(default_factory=EmergencyConfig)  # type: ignore[arg-type]
+    credentials: CredentialsConfig = Field(default_factory=CredentialsConfig)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

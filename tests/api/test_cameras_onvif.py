@@ -15,6 +15,7 @@ from tests.fixtures_camsim import CamsimFactory
 from vms.ptz.driver import MoveRequest
 from vms.ptz.onvif_driver import OnvifPtzDriver
 from vms.ptz.onvif_factory import onvif_factory
+from vms.registry.url_policy import url_policy
 from vms.services import Services
 
 USER, PASSWORD = "onvif-admin", "Very-Secret-9"
@@ -100,7 +101,7 @@ async def test_onvif_url_settable_and_the_factory_drives_it(
     r = api_client.patch(f"/api/v1/cameras/{ptz_id}", json={"onvif_url": sim.onvif_url(1)})
     assert r.status_code == 200 and r.json()["onvif_url"] == sim.onvif_url(1), r.text
     services: Services = api_client.app.state.services  # type: ignore[attr-defined]
-    factory = onvif_factory(services.db, timeout_s=3.0)
+    factory = onvif_factory(services.db, url_policy(services.settings), timeout_s=3.0)
     assert await factory(plain["id"]) is None
     assert await factory(99_999) is None
     driver = await factory(ptz_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import os
 import secrets
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from vms.auth.users import UserSpec, create_user
 from vms.cli.common import settings_from_args
 from vms.cli.grants import give_provincial
 from vms.config import Settings
+from vms.credentials.keys import ENV_VAR, create_key_file, load_keys
 from vms.db.engine import Database
 from vms.db.migrate import upgrade
 from vms.db.models.identity import Grant
@@ -117,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         settings.server.port = args.port
     if not SAMPLE.is_file():
         raise ConfigError(f"sample inventory {SAMPLE} is missing (run from the repository)")
+    ensure_key(settings)
     cameras, wall, ptz = prepare_database(settings, args.camsim_port, args.onvif_port)
     sim = start_simulator(cameras, args, ptz)
     try:
@@ -129,6 +132,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def ensure_key(settings: Settings) -> None:
+    """The demo's credential key: the key file (mode 0600) is made on the first run."""
+    path = settings.credentials.key_file
+    if not os.environ.get(ENV_VAR, "").strip() and not path.exists():
+        ring = create_key_file(path)
+        print(f"created the credential key file {path} (mode 600, key {ring.primary})")
+
+
 def prepare_database(
     settings: Settings, sim_port: int, onvif_port: int
 ) -> tuple[int, list[int], dict[int, bool]]:
@@ -139,9 +150,10 @@ def prepare_database(
     if settings.database.url.startswith("sqlite:///") and db_path != ":memory:":
         for suffix in ("", "-wal", "-shm"):
             Path(db_path + suffix).unlink(missing_ok=True)
-    db = Database(settings.database.url)
+    keys = load_keys(settings.credentials.key_file)
+    db = Database(settings.database.url, keys)
     try:
-        upgrade(db.engine)
+        upgrade(db.engine, keys=keys)
         with db.session() as session:
             for code, kind, th, en in EXTRA_AGENCIES:
                 session.add(Agency(code=code, kind=kind, name_th=th, name_en=en))

@@ -19,9 +19,10 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ingest.url_policy import CameraUrlPolicy
+from vms.credentials.store import reveal
 from vms.db.models.registry import Agency, Camera, identity_keys
 from vms.errors import InvalidInput
 from vms.registry.agencies import find_agencies
@@ -355,11 +356,9 @@ def _diff(
         elif name != "agency_id" and old != new and (camera is not None or new not in (None, [])):
             changes.append(FieldChange(field=name, old=_json(old), new=_json(new)))
     if "username" in values:
-        cred = camera.credential if camera is not None else None
-        if cred is None or (cred.username, cred.password) != (
-            values["username"],
-            values["password"],
-        ):
+        session = object_session(camera) if camera is not None else None
+        old_cred = reveal(session, camera) if session is not None and camera is not None else None
+        if old_cred != (values["username"], values["password"]):
             changes.append(FieldChange(field="credentials", old=None, new="(set)"))
     return changes
 

@@ -165,15 +165,17 @@ class Camera(Base):
 
 class CameraCredential(Base):
     """The user name and password of a camera, in their own table so that no query of the
-    camera list can carry them by accident. Read only by the camera sync."""
+    camera list can carry them by accident, sealed (AES-256-GCM) under the site key `key_id`:
+    the database never holds them in the clear (vms/credentials/). Read through
+    `vms.credentials.store` only."""
 
     __tablename__ = "camera_credentials"
 
     camera_id: Mapped[int] = mapped_column(
         ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
     )
-    username: Mapped[str] = mapped_column(String(200))
-    password: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(32), index=True)
+    sealed: Mapped[str] = mapped_column(Text)
 
     camera: Mapped[Camera] = relationship(back_populates="credential")
 
