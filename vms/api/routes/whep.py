@@ -60,7 +60,11 @@ SessionId = Annotated[str, Path(max_length=64)]
 
 
 @router.options("/api/v1/cameras/{camera_id}/whep", status_code=204)
-async def whep_options(request: Request, services: ServicesDep) -> Response:
+async def whep_options(
+    request: Request,
+    services: ServicesDep,
+    camera_id: Annotated[int, Path(ge=1, le=2**31 - 1)],  # in the path, so in the spec
+) -> Response:
     """What the endpoint accepts (WHEP clients and CORS preflights ask this)."""
     headers = {"Accept-Post": SDP, "Allow": "OPTIONS, POST"}
     headers.update(_cors(request, services, "OPTIONS, POST"))
@@ -133,7 +137,9 @@ async def whep_patch(
 
 
 @router.options(SESSIONS_PATH + "/{session_id}", status_code=204)
-async def whep_session_options(request: Request, services: ServicesDep) -> Response:
+async def whep_session_options(
+    request: Request, services: ServicesDep, session_id: SessionId
+) -> Response:
     """Methods of a session resource."""
     headers = {"Accept-Patch": TRICKLE, "Allow": "OPTIONS, PATCH, DELETE"}
     headers.update(_cors(request, services, "OPTIONS, PATCH, DELETE"))
