@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from vms.api.deps import brief_principal, current_principal, metrics_reader
 
@@ -35,6 +35,7 @@ DESCRIPTIONS = {
     "404": "No such object, or one the caller may not know exists",
     "409": "Clashes with what exists (a duplicate code or name, a retired object)",
     "413": "The body is larger than the server accepts",
+    "424": "The camera did not do it: unreachable, refused the credentials, or a fault",
     "422": "Bad input: `details` names each field and what is wrong with it",
     "429": "Too many attempts or sign-ins waiting; Retry-After says when to try again",
     "503": "Too busy or not ready; Retry-After says when to try again",
@@ -49,32 +50,36 @@ def _depends_on(dep: Dependant, calls: tuple[Callable[..., Any], ...]) -> bool:
     return dep.call in calls or any(_depends_on(d, calls) for d in dep.dependencies)
 
 
-def error_codes(route: APIRoute, method: str) -> set[str]:
+def error_codes(route: APIRoute, path: str, method: str) -> set[str]:
     """The error statuses `route` can answer for `method`, from what it is made of."""
     codes = {"422", "503"}
     if _depends_on(route.dependant, GUARDS):
-        codes |= {"401", "403"}
-    if "{" in route.path_format:
+        codes |= {"401", "403", "404"}  # 404: any object it names (path, query or body)
+    if "{" in path:
         codes.add("404")
+    if "/ptz" in path:
+        codes.add("424")  # the camera's PTZ service failed, refused us or is out of reach
     if method in _BODY_METHODS:
         codes |= {"403", "413"}  # a cookie request (sign-in too) must prove it is same-site
-    if method in _CONFLICT_METHODS:
-        codes.add("409")
+    if method in _CONFLICT_METHODS and not path.startswith("/api/v1/auth/"):
+        codes.add("409")  # a change can clash with what exists (codes, names, states)
     return codes
 
 
 def describe_errors(schema: dict[str, Any], app: FastAPI) -> None:
     """Add every route's error responses to `schema` (in place), all as ErrorBody."""
     schema.setdefault("components", {}).setdefault("schemas", {})["ErrorBody"] = ERROR_BODY
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.route
+        if not isinstance(route, APIRoute) or not route.include_in_schema or not ctx.path:
             continue
-        for method in route.methods or ():
-            op = schema["paths"].get(route.path_format, {}).get(method.lower())
+        for method in ctx.methods or ():
+            op = schema["paths"].get(ctx.path, {}).get(method.lower())
             if op is None:
                 continue
             responses = op.setdefault("responses", {})
-            for code in sorted(error_codes(route, method.lower()) | _declared_errors(responses)):
+            codes = error_codes(route, ctx.path, method.lower())
+            for code in sorted(codes | _declared_errors(responses)):
                 entry = responses.setdefault(code, {"description": DESCRIPTIONS.get(code, "Error")})
                 entry["content"] = {"application/json": {"schema": _REF}}
     components = schema["components"]["schemas"]
@@ -89,12 +94,13 @@ def _declared_errors(responses: dict[str, Any]) -> set[str]:
 def install_openapi(app: FastAPI) -> None:
     """Make `app.openapi()` return the description with the errors added (built once)."""
     plain = app.openapi
+    described: list[dict[str, Any]] = []  # the schema once errors were added to it
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
+        if not described:
             schema = plain()
             describe_errors(schema, app)
-            app.openapi_schema = schema
-        return app.openapi_schema
+            described.append(schema)
+        return described[0]
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -153,7 +153,11 @@ def create_camera_by_onvif(
     return _out(services, camera)
 
 
-@router.get("/export")
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "The file"}},
+)
 def export(
     session: SessionDep, principal: CurrentPrincipal, format: Literal["csv", "xlsx"] = "csv"
 ) -> Response:
