@@ -36,6 +36,7 @@ DESCRIPTIONS = {
     "409": "Clashes with what exists (a duplicate code or name, a retired object)",
     "413": "The body is larger than the server accepts",
     "424": "The camera did not do it: unreachable, refused the credentials, or a fault",
+    "415": "The body is not of the declared media type",
     "422": "Bad input: `details` names each field and what is wrong with it",
     "429": "Too many attempts or sign-ins waiting; Retry-After says when to try again",
     "503": "Too busy or not ready; Retry-After says when to try again",
@@ -79,6 +80,9 @@ def describe_errors(schema: dict[str, Any], app: FastAPI) -> None:
                 continue
             responses = op.setdefault("responses", {})
             codes = error_codes(route, ctx.path, method.lower())
+            body_types = set(op.get("requestBody", {}).get("content", {}))
+            if body_types and "application/json" not in body_types:
+                codes.add("415")  # a body of another type than the one declared
             for code in sorted(codes | _declared_errors(responses)):
                 entry = responses.setdefault(code, {"description": DESCRIPTIONS.get(code, "Error")})
                 entry["content"] = {"application/json": {"schema": _REF}}

@@ -36,6 +36,14 @@ router = APIRouter(tags=["whep"])
 SDP = "application/sdp"
 TRICKLE = "application/trickle-ice-sdpfrag"
 SESSIONS_PATH = "/api/v1/whep/sessions"
+
+
+def _text_body(media_type: str, what: str) -> dict[str, object]:
+    """The request body of a route that reads it raw (not JSON), for the description."""
+    schema = {"type": "string", "description": what}
+    return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
+
+
 BODY_TIMEOUT_S = 10.0
 OPEN_TIMEOUT_S = 30.0  # caps every await of a POST: start wait + negotiation + gathering
 
@@ -76,6 +84,7 @@ async def whep_options(
     status_code=201,
     response_class=Response,
     responses={201: {"content": {SDP: {}}, "description": "SDP answer; Location names it"}},
+    openapi_extra=_text_body(SDP, "the SDP offer"),
 )
 async def whep_offer(
     request: Request,
@@ -117,7 +126,11 @@ async def whep_delete(session_id: SessionId, relay: RelayDep, viewer: ViewerDep)
     return Response(status_code=204)
 
 
-@router.patch(SESSIONS_PATH + "/{session_id}", status_code=204)
+@router.patch(
+    SESSIONS_PATH + "/{session_id}",
+    status_code=204,
+    openapi_extra=_text_body(TRICKLE, "trickle-ICE candidates (an SDP fragment)"),
+)
 async def whep_patch(
     request: Request, session_id: SessionId, relay: RelayDep, viewer: ViewerDep
 ) -> Response:
