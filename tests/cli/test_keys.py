@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from ingest.config import IngestConfig
 from vms.camera_sync import build_specs
+from vms.cli.demo import ensure_key
 from vms.config import load_settings
 from vms.credentials.keys import read_key_file
 from vms.db.engine import Database
@@ -121,3 +122,19 @@ def test_a_server_without_a_key_does_not_start(
         check=False,
     )
     assert served.returncode == 2 and "vms keys init" in served.stderr
+
+
+def test_the_demo_makes_its_key_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("VMS_CREDENTIAL_KEYS")
+    key_file = tmp_path / "var" / "credential.keys"
+    settings = load_settings(None, credentials={"key_file": str(key_file)})
+    ensure_key(settings)
+    assert (key_file.stat().st_mode & 0o777) == 0o600
+    first = read_key_file(key_file).keys
+    ensure_key(settings)  # a second run keeps it (the credentials it sealed stay readable)
+    assert read_key_file(key_file).keys == first
+    out = capsys.readouterr().out
+    assert out.count("created the credential key file") == 1
+    assert base64.urlsafe_b64encode(first[0][1]).decode() not in out
