@@ -168,6 +168,7 @@ class Rig:
         port = settings.server.port
         env = {
             "VMS_DATABASE__URL": settings.database.url,
+            "VMS_CREDENTIALS__KEY_FILE": str(settings.credentials.key_file),
             "VMS_SERVER__HOST": "127.0.0.1",
             "VMS_SERVER__PORT": str(port),
             "VMS_AUTH__COOKIE_SECURE": "false",

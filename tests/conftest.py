@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import os
+import secrets
 import socket
 import uuid
 from collections.abc import Iterator
@@ -11,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from vms.config import Settings, load_settings
+from vms.credentials.keys import KeyRing, parse_keys
 
 pytest_plugins = [
     "tests.fixtures_server",
@@ -21,6 +25,22 @@ pytest_plugins = [
 ]
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TEST_KEY_ID = "test-key"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def credential_keys() -> Iterator[str]:
+    """Every test site seals camera credentials with one key given in the environment, as a
+    site may (VMS_CREDENTIAL_KEYS; child processes inherit it). Tests of the key handling
+    set their own."""
+    entry = f"{TEST_KEY_ID}:{base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()}"
+    old = os.environ.get("VMS_CREDENTIAL_KEYS")
+    os.environ["VMS_CREDENTIAL_KEYS"] = entry
+    yield entry
+    if old is None:
+        os.environ.pop("VMS_CREDENTIAL_KEYS", None)
+    else:
+        os.environ["VMS_CREDENTIAL_KEYS"] = old
 
 
 def free_port() -> int:
@@ -28,6 +48,12 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def keys(credential_keys: str) -> KeyRing:
+    """The test sites' credential keys, for a `Database(url, keys)` built by a test."""
+    return parse_keys(credential_keys, "tests")
 
 
 @pytest.fixture

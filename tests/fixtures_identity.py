@@ -22,8 +22,9 @@ from vms.auth.roles import Role
 from vms.auth.users import UserSpec, create_user
 from vms.cli.grants import give_provincial
 from vms.config import load_settings
+from vms.credentials import store as credentials
 from vms.db.migrate import upgrade
-from vms.db.models.registry import Agency, Camera, CameraCredential, CameraTag
+from vms.db.models.registry import Agency, Camera, CameraTag
 from vms.services import Services
 
 PASSWORD = "correct-horse-battery"
@@ -117,7 +118,7 @@ def seed_registry(services: Services, world: World) -> None:
                 agency_id=world.agencies[owner],
                 main_url=f"rtsp://127.0.0.1:8554/{key}",
             )
-            cam.credential = CameraCredential(username="admin", password=CAMERA_PASSWORD)
+            credentials.store(session, cam, "admin", CAMERA_PASSWORD)
             cam.tag_rows = [CameraTag(tag=t) for t in tags]
             session.add(cam)
             session.flush()

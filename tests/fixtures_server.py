@@ -28,6 +28,7 @@ from vms.app import create_app
 from vms.auth.roles import Role
 from vms.auth.users import UserSpec, create_user
 from vms.config import Settings, load_settings
+from vms.credentials.keys import create_key_file
 from vms.db.engine import Database
 from vms.db.migrate import upgrade
 from vms.db.models.registry import Agency
@@ -108,9 +109,13 @@ class LiveServer:
 
 
 def site_settings(db_file: Path, **overrides: Any) -> Settings:
-    """Settings for a throwaway site: SQLite at `db_file`, a free port, schema up to date, and
-    a system administrator (ADMIN_USER) to sign in as."""
+    """Settings for a throwaway site: SQLite at `db_file`, a free port, schema up to date, a
+    system administrator (ADMIN_USER) to sign in as, and a credential key file beside the
+    database (used when VMS_CREDENTIAL_KEYS is not set: by the benches, say)."""
     url = f"sqlite:///{db_file}"
+    key_file = db_file.with_name("credential.keys")
+    if not key_file.exists():
+        create_key_file(key_file)
     engine = create_engine(url)
     try:
         upgrade(engine)
@@ -132,6 +137,7 @@ def site_settings(db_file: Path, **overrides: Any) -> Settings:
         ingest={"camera_networks": ["127.0.0.0/8"], **overrides.pop("ingest", {})},  # camsim
         server={"host": "127.0.0.1", "port": free_port()},
         auth={"cookie_secure": False},  # plain http on 127.0.0.1
+        credentials={"key_file": str(key_file)},
         **overrides,
     )
 

@@ -14,6 +14,7 @@ from ingest.health import HealthRegistry
 from ingest.packet import StreamKey
 from ingest.supervisor import IngestSupervisor
 from vms.camera_sync import CameraSync
+from vms.credentials.keys import KeyRing
 from vms.db.engine import Database
 from vms.db.migrate import upgrade
 from vms.events import InProcessEventBus
@@ -25,8 +26,10 @@ POLICY = IngestConfig(allowed_schemes=["rtsp"], camera_networks=["127.0.0.0/8"])
 
 
 @pytest.fixture
-async def parts(db_url: str) -> AsyncIterator[tuple[Database, InProcessEventBus, IngestSupervisor]]:
-    db = Database(db_url)
+async def parts(
+    db_url: str, keys: KeyRing
+) -> AsyncIterator[tuple[Database, InProcessEventBus, IngestSupervisor]]:
+    db = Database(db_url, keys)
     await asyncio.to_thread(upgrade, db.engine)
     events = InProcessEventBus()
     await events.start()

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from vms.api.body_limit import BodyLimit
 from vms.api.errors import install_error_handlers
+from vms.api.openapi import install_openapi
 from vms.api.routes import agencies as agencies_routes
 from vms.api.routes import audit as audit_routes
 from vms.api.routes import auth as auth_routes
@@ -87,4 +88,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(imports_routes.router)
     mount_docs(app)
     mount_webui(app)
+    install_openapi(app)  # every error a route answers, in the published description
     return app

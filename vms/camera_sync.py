@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from ingest.packet import StreamKey
 from ingest.spec import PullMode, StreamSpec
+from vms.credentials.store import reveal
 from vms.db.engine import Database
 from vms.db.models.registry import Camera
 from vms.events import EventBus, EventSubscription
@@ -48,12 +49,12 @@ def build_specs(db: Database) -> list[StreamSpec]:
         )
         specs: list[StreamSpec] = []
         for camera in session.scalars(query):
-            cred = camera.credential
+            cred = reveal(session, camera)
             main = StreamSpec(
                 StreamKey(camera.id, "main"),
                 camera.main_url,
-                username=cred.username if cred else None,
-                password=cred.password if cred else None,
+                username=cred[0] if cred else None,
+                password=cred[1] if cred else None,
                 transport=cast(Literal["tcp", "udp"] | None, camera.rtsp_transport),
                 pull_mode=cast(PullMode, camera.pull_mode),
             )

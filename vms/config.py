@@ -21,6 +21,7 @@ from pydantic_settings import (
 from ingest.config import IngestConfig
 from relay.config import RelayConfig
 from vms.auth.config import AuthConfig
+from vms.credentials.config import CredentialsConfig
 from vms.emergency.config import EmergencyConfig
 from vms.errors import ConfigError
 from vms.evidence.config import EvidenceConfig
@@ -120,6 +121,7 @@ class Settings(BaseSettings):
     reports: ReportsConfig = Field(default_factory=ReportsConfig)  # type: ignore[arg-type]
 
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
+    credentials: CredentialsConfig = Field(default_factory=CredentialsConfig)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

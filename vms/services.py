@@ -24,6 +24,7 @@ from vms.auth.hash_pool import HashPoolCollector
 from vms.auth.parts import IdentityServices
 from vms.camera_sync import CameraSync
 from vms.config import Settings
+from vms.credentials.keys import load_keys
 from vms.db.engine import Database
 from vms.db.migrate import upgrade as upgrade_database
 from vms.emergency.service import EmergencyService
@@ -37,6 +38,7 @@ from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
 from vms.registry.import_jobs import ImportJobs
 from vms.uptime.alerts import AvailabilityAlert
 from vms.uptime.recorder import StreamStateRecorder
+from vms.registry.url_policy import url_policy
 from vms.view_access import ViewAccessWatcher
 from vms.view_audit import ViewAudit
 
@@ -49,7 +51,8 @@ class Services:
     def __init__(self, settings: Settings, ptz_drivers: DriverFactory | None = None) -> None:
         self.settings = settings
         self.trusted_proxies = parse_networks(settings.server.trusted_proxies)
-        self.db = Database(settings.database.url)
+        self.keys = load_keys(settings.credentials.key_file)  # ConfigError: no key, no start
+        self.db = Database(settings.database.url, self.keys)
         self.events: EventBus = (
             RedisEventBus(settings.state.redis_url)
             if settings.state.backend == "redis"
@@ -101,7 +104,7 @@ class Services:
             ptz_store,
             self.identity.audit,
             self.events,
-            ptz_drivers or onvif_factory(self.db),  # cameras with an onvif_url
+            ptz_drivers or onvif_factory(self.db, url_policy(settings)),  # with an onvif_url
         )
         # the recording store, once wired (vms/recording); None: exports fail "not available"
         self.clip_source: ClipSource | None = None
@@ -122,7 +125,7 @@ class Services:
 
     async def start(self) -> None:
         """Prepare the database and start the background parts."""
-        await asyncio.to_thread(upgrade_database, self.db.engine)
+        await asyncio.to_thread(upgrade_database, self.db.engine, keys=self.keys)
         await self.events.start()
         await self.identity.start()
         await self.emergency.start()

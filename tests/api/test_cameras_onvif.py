@@ -4,17 +4,22 @@ problem, and the PTZ driver factory builds drivers from the stored record."""
 
 from __future__ import annotations
 
+import ipaddress
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+import ingest.url_policy as url_policy_module
 from camsim import SimulatorThread
+from ingest.url_policy import parse_networks
 from tests.conftest import free_port
 from tests.fixtures_camsim import CamsimFactory
-from vms.ptz.driver import MoveRequest
+from vms.ptz.driver import CameraUnreachable, MoveRequest
 from vms.ptz.onvif_driver import OnvifPtzDriver
 from vms.ptz.onvif_factory import onvif_factory
+from vms.registry.url_policy import url_policy
 from vms.services import Services
 
 USER, PASSWORD = "onvif-admin", "Very-Secret-9"
@@ -100,7 +105,7 @@ async def test_onvif_url_settable_and_the_factory_drives_it(
     r = api_client.patch(f"/api/v1/cameras/{ptz_id}", json={"onvif_url": sim.onvif_url(1)})
     assert r.status_code == 200 and r.json()["onvif_url"] == sim.onvif_url(1), r.text
     services: Services = api_client.app.state.services  # type: ignore[attr-defined]
-    factory = onvif_factory(services.db, timeout_s=3.0)
+    factory = onvif_factory(services.db, url_policy(services.settings), timeout_s=3.0)
     assert await factory(plain["id"]) is None
     assert await factory(99_999) is None
     driver = await factory(ptz_id)
@@ -165,3 +170,40 @@ def test_onvif_url_through_import_and_export(api_client: TestClient, agency_id: 
     report = api_client.post("/api/v1/cameras/import", files=files).json()
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(2, "onvif_url")], report
     assert PASSWORD not in str(report)
+
+
+def test_onvif_address_checked_again_at_connect_time(
+    api_client: TestClient, agency_id: int, sim: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name that resolved to a camera network when saved may lead elsewhere later (DNS
+    changed): the PTZ driver is not opened then, and the route says why (424)."""
+    port = sim.onvif_url(1).split(":")[2].split("/")[0]
+    by_name = f"http://localhost:{port}/onvif/device_service"
+    r = api_client.post("/api/v1/cameras/onvif", json=_body(agency_id, by_name))
+    assert r.status_code == 201, r.text
+    camera_id = r.json()["id"]
+    real_resolve = url_policy_module.resolve
+
+    def moved(host: str, port: int | None) -> list[Any]:
+        if host == "localhost":
+            return [ipaddress.ip_address("169.254.169.254")]  # now the metadata address
+        return real_resolve(host, port)
+
+    monkeypatch.setattr(url_policy_module, "resolve", moved)
+    r = api_client.get(f"/api/v1/cameras/{camera_id}/ptz")
+    assert r.status_code == 424, r.text
+    assert "ONVIF address is refused now" in r.json()["detail"] and "link-local" in r.text
+    monkeypatch.setattr(url_policy_module, "resolve", real_resolve)
+    r = api_client.get(f"/api/v1/cameras/{camera_id}/ptz")
+    assert r.status_code == 200, r.text  # back on a camera network: it connects
+
+
+async def test_factory_refuses_an_address_outside_the_networks_now(
+    api_client: TestClient, agency_id: int, sim: SimulatorThread
+) -> None:
+    r = api_client.post("/api/v1/cameras/onvif", json=_body(agency_id, sim.onvif_url(1)))
+    assert r.status_code == 201, r.text
+    services: Services = api_client.app.state.services  # type: ignore[attr-defined]
+    narrowed = replace(url_policy(services.settings), networks=parse_networks(["10.0.0.0/8"]))
+    with pytest.raises(CameraUnreachable, match="outside this site's camera networks"):
+        await onvif_factory(services.db, narrowed)(r.json()["id"])

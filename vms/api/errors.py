@@ -82,6 +82,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not parse the body (not UTF-8, say)
+            message = "the request body could not be read: send UTF-8 JSON (or the form declared)"
+            return JSONResponse(error_body("invalid_input", message), 422)
         names = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         code = names.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)

@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from vms.cli import audit, cameras, camsim, db, demo, evidence, grants, serve, users
+from vms.cli import audit, cameras, camsim, db, demo, evidence, grants, keys, serve, users
 from vms.errors import ConfigError, VmsError
 
-COMMANDS = [serve, demo, camsim, cameras, users, grants, audit, db, evidence]
+COMMANDS = [serve, demo, camsim, cameras, users, grants, audit, db, evidence, keys]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vms.cli.common import add_config_option, settings_from_args
+from vms.credentials.keys import load_keys
 from vms.db.engine import Database
 from vms.db.migrate import upgrade
 from vms.errors import InvalidInput
@@ -56,9 +57,10 @@ def run_import(args: argparse.Namespace) -> int:
         raise InvalidInput(f"{path}: no such file")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InvalidInput(f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    db = Database(settings.database.url)
+    keys = load_keys(settings.credentials.key_file)
+    db = Database(settings.database.url, keys)
     try:
-        upgrade(db.engine)
+        upgrade(db.engine, keys=keys)
         with db.session() as session:
             report, _written = import_cameras(
                 session,

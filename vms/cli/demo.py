@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import os
 import secrets
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from vms.cli.common import settings_from_args
 from vms.cli.demo_outages import DemoOutages
 from vms.cli.grants import give_provincial
 from vms.config import Settings
+from vms.credentials.keys import ENV_VAR, create_key_file, load_keys
 from vms.db.engine import Database
 from vms.db.migrate import upgrade
 from vms.db.models.identity import Grant
@@ -124,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         settings.server.port = args.port
     if not SAMPLE.is_file():
         raise ConfigError(f"sample inventory {SAMPLE} is missing (run from the repository)")
+    ensure_key(settings)
     cameras, wall, ptz = prepare_database(settings, args.camsim_port, args.onvif_port)
     sim, control_url = start_simulator(cameras, args, ptz)
     outages = DemoOutages(control_url) if control_url else None
@@ -141,6 +144,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def ensure_key(settings: Settings) -> None:
+    """The demo's credential key: the key file (mode 0600) is made on the first run."""
+    path = settings.credentials.key_file
+    if not os.environ.get(ENV_VAR, "").strip() and not path.exists():
+        ring = create_key_file(path)
+        print(f"created the credential key file {path} (mode 600, key {ring.primary})")
+
+
 def prepare_database(
     settings: Settings, sim_port: int, onvif_port: int
 ) -> tuple[int, list[int], dict[int, bool]]:
@@ -151,9 +162,10 @@ def prepare_database(
     if settings.database.url.startswith("sqlite:///") and db_path != ":memory:":
         for suffix in ("", "-wal", "-shm"):
             Path(db_path + suffix).unlink(missing_ok=True)
-    db = Database(settings.database.url)
+    keys = load_keys(settings.credentials.key_file)
+    db = Database(settings.database.url, keys)
     try:
-        upgrade(db.engine)
+        upgrade(db.engine, keys=keys)
         with db.session() as session:
             for code, kind, th, en in EXTRA_AGENCIES:
                 session.add(Agency(code=code, kind=kind, name_th=th, name_en=en))

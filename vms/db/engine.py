@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from vms.credentials.keys import KeyRing
 from vms.errors import ConfigError
 
 POOL_SIZE = 5
@@ -30,7 +31,7 @@ REQUEST_SLOTS = 15  # sessions requests may hold at once; the other 15 connectio
 class Database:
     """Owns the engine; `session()` gives a unit of work that commits or rolls back."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, keys: KeyRing | None = None) -> None:
         try:
             parsed = make_url(url)
         except Exception:
@@ -49,7 +50,9 @@ class Database:
         self.engine: Engine = create_engine(parsed, **kwargs)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.keys = keys  # the credential keys; without them, camera credentials are refused
+        info = {"credential_keys": keys} if keys is not None else {}
+        self._factory = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._active = 0
         self._idle = threading.Condition()
         self._slots = asyncio.Semaphore(REQUEST_SLOTS)

@@ -11,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from vms.credentials.keys import KeyRing
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -21,11 +23,13 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, target: str = "heads") -> None:
-    """Apply every migration not yet applied (all branches: registry, identity, layouts)."""
+def upgrade(engine: Engine, target: str = "heads", *, keys: KeyRing | None = None) -> None:
+    """Apply every migration not yet applied (all branches: registry, identity, layouts).
+    `keys`: the credential keys, for migrations that seal stored credentials (0015)."""
     cfg = alembic_config()
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["credential_keys"] = keys
         command.upgrade(cfg, target)
         conn.commit()
 

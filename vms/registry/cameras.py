@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from ingest.url_policy import CameraUrlPolicy, check_destination
 from ingest.urls import InvalidCameraUrl
-from vms.db.models.registry import Agency, Camera, CameraCredential, CameraTag
+from vms.credentials import store as credentials
+from vms.db.models.registry import Agency, Camera, CameraTag
 from vms.errors import Conflict, InvalidInput, NotFound
 from vms.logs import scrub
 from vms.ptz.onvif_url import check_onvif_url
@@ -212,7 +213,9 @@ def apply_fields(session: Session, camera: Camera, values: dict[str, Any]) -> No
         camera.agency = agency
     values.pop("agency_id", None)
     if "username" in values or "password" in values:
-        _set_credentials(camera, values.pop("username", None), values.pop("password", None))
+        _set_credentials(
+            session, camera, values.pop("username", None), values.pop("password", None)
+        )
     if "tags" in values:
         tags = values.pop("tags") or []
         camera.tag_rows = [row for row in camera.tag_rows if row.tag in tags]
@@ -224,17 +227,15 @@ def apply_fields(session: Session, camera: Camera, values: dict[str, Any]) -> No
     camera.search_text = camera_search_text(camera)
 
 
-def _set_credentials(camera: Camera, username: str | None, password: str | None) -> None:
+def _set_credentials(
+    session: Session, camera: Camera, username: str | None, password: str | None
+) -> None:
     if username is None and password is None:
         camera.credential = None
         return
     if username is None or password is None:
         raise InvalidInput("give both username and password, or neither")
-    if camera.credential is None:
-        camera.credential = CameraCredential(username=username, password=password)
-    else:
-        camera.credential.username = username
-        camera.credential.password = password
+    credentials.store(session, camera, username, password)
 
 
 def _ensure_code_free(session: Session, code: str, own_id: int | None) -> None:

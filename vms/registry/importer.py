@@ -24,9 +24,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ingest.url_policy import CameraUrlPolicy
+from vms.credentials.store import keys_of, reveal
 from vms.db.models.registry import Agency, Camera, CameraCredential, CameraTag, identity_keys
 from vms.errors import InvalidInput
 from vms.registry.agencies import find_agencies
@@ -538,11 +539,9 @@ def _diff(
         elif name != "agency_id" and old != new and (camera is not None or new not in (None, [])):
             changes.append(FieldChange(field=name, old=_json(old), new=_json(new)))
     if "username" in values:
-        cred = camera.credential if camera is not None else None
-        if cred is None or (cred.username, cred.password) != (
-            values["username"],
-            values["password"],
-        ):
+        session = object_session(camera) if camera is not None else None
+        old_cred = reveal(session, camera) if session is not None and camera is not None else None
+        if old_cred != (values["username"], values["password"]):
             changes.append(FieldChange(field="credentials", old=None, new="(set)"))
     return changes
 
@@ -602,8 +601,10 @@ def _insert_new(session: Session, new: list[tuple[_Plan, dict[str, Any]]]) -> li
     if tag_rows:
         session.execute(insert(CameraTag), tag_rows)
     if secrets:
+        keys = keys_of(session)  # sealed like vms.credentials.store.store, in bulk
+        sealed = {c: keys.seal(u, p) for c, (u, p) in secrets.items()}
         session.execute(insert(CameraCredential), [
-            {"camera_id": ids[c], "username": u, "password": p} for c, (u, p) in secrets.items()
+            {"camera_id": ids[c], "key_id": k, "sealed": s} for c, (k, s) in sealed.items()
         ])  # fmt: skip
     return [ids[plan.code] for plan, _ in new]
 

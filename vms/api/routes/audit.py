@@ -100,7 +100,11 @@ def records(
     return [_out(r) for r in search(session, principal, q)]
 
 
-@router.get("/export.csv")
+@router.get(
+    "/export.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The records as CSV"}},
+)
 def export_csv(
     principal: CurrentPrincipal, session: SessionDep, filters: Filters, limit: Limit = 5000
 ) -> Response:

@@ -161,10 +161,8 @@ def create_camera_by_onvif(
 
 @router.get(
     "/export",
-    responses={
-        403: {"description": "Not allowed to manage cameras"},
-        404: {"description": "No such agency"},
-    },
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "The file"}},
 )
 def export(
     session: SessionDep,

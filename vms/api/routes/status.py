@@ -79,5 +79,7 @@ async def camera_snapshot(
     try:
         jpeg = await services.snapshots.jpeg(key, width)
     except SnapshotUnavailable as exc:
-        raise Unavailable(str(exc), details={"retry_after_s": 2}) from None
+        raise Unavailable(
+            str(exc), details={"retry_after_s": 2}, headers={"Retry-After": "2"}
+        ) from None
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

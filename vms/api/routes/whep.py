@@ -36,6 +36,14 @@ router = APIRouter(tags=["whep"])
 SDP = "application/sdp"
 TRICKLE = "application/trickle-ice-sdpfrag"
 SESSIONS_PATH = "/api/v1/whep/sessions"
+
+
+def _text_body(media_type: str, what: str) -> dict[str, object]:
+    """The request body of a route that reads it raw (not JSON), for the description."""
+    schema = {"type": "string", "description": what}
+    return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
+
+
 BODY_TIMEOUT_S = 10.0
 OPEN_TIMEOUT_S = 30.0  # caps every await of a POST: start wait + negotiation + gathering
 
@@ -60,7 +68,11 @@ SessionId = Annotated[str, Path(max_length=64)]
 
 
 @router.options("/api/v1/cameras/{camera_id}/whep", status_code=204)
-async def whep_options(request: Request, services: ServicesDep) -> Response:
+async def whep_options(
+    request: Request,
+    services: ServicesDep,
+    camera_id: Annotated[int, Path(ge=1, le=2**31 - 1)],  # in the path, so in the spec
+) -> Response:
     """What the endpoint accepts (WHEP clients and CORS preflights ask this)."""
     headers = {"Accept-Post": SDP, "Allow": "OPTIONS, POST"}
     headers.update(_cors(request, services, "OPTIONS, POST"))
@@ -72,6 +84,7 @@ async def whep_options(request: Request, services: ServicesDep) -> Response:
     status_code=201,
     response_class=Response,
     responses={201: {"content": {SDP: {}}, "description": "SDP answer; Location names it"}},
+    openapi_extra=_text_body(SDP, "the SDP offer"),
 )
 async def whep_offer(
     request: Request,
@@ -113,7 +126,11 @@ async def whep_delete(session_id: SessionId, relay: RelayDep, viewer: ViewerDep)
     return Response(status_code=204)
 
 
-@router.patch(SESSIONS_PATH + "/{session_id}", status_code=204)
+@router.patch(
+    SESSIONS_PATH + "/{session_id}",
+    status_code=204,
+    openapi_extra=_text_body(TRICKLE, "trickle-ICE candidates (an SDP fragment)"),
+)
 async def whep_patch(
     request: Request, session_id: SessionId, relay: RelayDep, viewer: ViewerDep
 ) -> Response:
@@ -133,7 +150,9 @@ async def whep_patch(
 
 
 @router.options(SESSIONS_PATH + "/{session_id}", status_code=204)
-async def whep_session_options(request: Request, services: ServicesDep) -> Response:
+async def whep_session_options(
+    request: Request, services: ServicesDep, session_id: SessionId
+) -> Response:
     """Methods of a session resource."""
     headers = {"Accept-Patch": TRICKLE, "Allow": "OPTIONS, PATCH, DELETE"}
     headers.update(_cors(request, services, "OPTIONS, PATCH, DELETE"))

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vms.db.base import Base
+from vms.db.types import UTCDateTime
 
 
 def _now() -> datetime:
@@ -29,13 +30,11 @@ class EmergencyDeclaration(Base):
     duration_s: Mapped[int] = mapped_column(Integer)
     include_command_center: Mapped[bool] = mapped_column(Boolean, default=False)
     declared_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    confirm_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    confirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    ends_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True, index=True
-    )
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     state: Mapped[str] = mapped_column(String(32), index=True)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

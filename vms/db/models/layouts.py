@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vms.db.base import Base
+from vms.db.types import UTCDateTime
 
 
 def _now() -> datetime:
@@ -32,7 +33,5 @@ class Layout(Base):
     shared: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
     grid: Mapped[str] = mapped_column(String(16), nullable=False)
     tiles: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=_now, onupdate=_now
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now, onupdate=_now)

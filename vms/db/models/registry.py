@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -20,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from vms.db.base import Base
+from vms.db.types import UTCDateTime
 from vms.registry.thai import search_key
 
 AgencyKind = Literal[
@@ -60,10 +60,8 @@ class Agency(Base):
     name_th: Mapped[str | None] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(16), default="active")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     cameras: Mapped[list[Camera]] = relationship(back_populates="agency")
     key_rows: Mapped[list[AgencyKey]] = relationship(
@@ -131,10 +129,8 @@ class Camera(Base):
     # the PTZ operations the camera offered when registered by ONVIF (None: not asked yet)
     ptz_operations: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     search_text: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="cameras")
     credential: Mapped[CameraCredential | None] = relationship(
@@ -166,15 +162,17 @@ class Camera(Base):
 
 class CameraCredential(Base):
     """The user name and password of a camera, in their own table so that no query of the
-    camera list can carry them by accident. Read only by the camera sync."""
+    camera list can carry them by accident, sealed (AES-256-GCM) under the site key `key_id`:
+    the database never holds them in the clear (vms/credentials/). Read through
+    `vms.credentials.store` only."""
 
     __tablename__ = "camera_credentials"
 
     camera_id: Mapped[int] = mapped_column(
         ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
     )
-    username: Mapped[str] = mapped_column(String(200))
-    password: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(32), index=True)
+    sealed: Mapped[str] = mapped_column(Text)
 
     camera: Mapped[Camera] = relationship(back_populates="credential")
 

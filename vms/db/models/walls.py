@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vms.db.base import Base
+from vms.db.types import UTCDateTime
 
 
 def _now() -> datetime:
@@ -38,9 +39,9 @@ class Wall(Base):
     pushed_by_agency_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # the emergency declaration a push was made under (only its empowered users change it)
     emergency_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     acked_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
