@@ -36,9 +36,9 @@ from vms.ptz.control import DriverFactory, PtzControl
 from vms.ptz.onvif_factory import onvif_factory
 from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
 from vms.registry.import_jobs import ImportJobs
+from vms.registry.url_policy import url_policy
 from vms.uptime.alerts import AvailabilityAlert
 from vms.uptime.recorder import StreamStateRecorder
-from vms.registry.url_policy import url_policy
 from vms.view_access import ViewAccessWatcher
 from vms.view_audit import ViewAudit
 
