@@ -32,6 +32,8 @@ from vms.events_redis import RedisEventBus
 from vms.ptz.control import DriverFactory, PtzControl
 from vms.ptz.onvif_factory import onvif_factory
 from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
+from vms.recording.metrics import RecordingCollector
+from vms.recording.service import RecordingService
 from vms.view_access import ViewAccessWatcher
 from vms.view_audit import ViewAudit
 
@@ -96,6 +98,14 @@ class Services:
             self.events,
             ptz_drivers or onvif_factory(self.db),  # cameras with an onvif_url
         )
+        self.recordings = RecordingService(  # recorder, index, retention; clips read from it
+            settings.recording,
+            self.db,
+            self.bus,
+            self.events,
+            offline_reason=lambda key: getattr(self.health.get(key), "reason", None),
+        )
+        self.metrics.register(RecordingCollector(self.recordings))
         self.started = False
 
     async def start(self) -> None:
@@ -110,11 +120,13 @@ class Services:
         await self.ingest.start()
         await self.camera_sync.start()
         await self.ptz.start()
+        await self.recordings.start()
         self.started = True
 
     async def stop(self) -> None:
         """Stop the background parts in reverse order of start."""
         self.started = False
+        await self.recordings.stop()
         await self.camera_sync.stop()
         await self.ptz.stop()
         await self.ingest.stop()

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, create_engine
 import vms.db.models.emergency
 import vms.db.models.identity
 import vms.db.models.layouts
+import vms.db.models.recording
 import vms.db.models.registry
 import vms.db.models.walls  # noqa: F401
 from vms.db.base import Base
