@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -127,13 +128,13 @@ def encode_fmp4(window: Window) -> bytes:
     return bytes(out)
 
 
-def encode_mp4(window: Window) -> bytes:
-    """The window as a plain MP4 (moov first), remuxed by FFmpeg without decoding."""
+def mp4_file(window: Window, dest: Path) -> None:
+    """Write the window as a plain MP4 (moov first) at `dest`, remuxed by FFmpeg without
+    decoding (moving the moov to the front needs a real file)."""
     source = io.BytesIO(encode_fmp4(window))
-    target = io.BytesIO()
     with av.open(source, "r", format="mp4") as inp:
         src = inp.streams.video[0]
-        with av.open(target, "w", format="mp4", options={"movflags": "faststart"}) as out:
+        with av.open(str(dest), "w", format="mp4", options={"movflags": "faststart"}) as out:
             out.metadata["creation_time"] = window.start.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             dst = out.add_stream_from_template(src)
             for packet in inp.demux(src):
@@ -141,7 +142,14 @@ def encode_mp4(window: Window) -> bytes:
                     continue
                 packet.stream = dst
                 out.mux(packet)
-    return target.getvalue()
+
+
+def encode_mp4(window: Window) -> bytes:
+    """The window as plain MP4 bytes (see `mp4_file`)."""
+    with tempfile.TemporaryDirectory(prefix="vms-clip-") as tmp:
+        path = Path(tmp) / "clip.mp4"
+        mp4_file(window, path)
+        return path.read_bytes()
 
 
 def encode(window: Window, fmt: ClipFormat) -> bytes:
@@ -152,9 +160,12 @@ def _write_clip(
     source: ClipSource, camera_id: int, stream: str, start: datetime, end: datetime, dest: Path
 ) -> ClipFile:
     window = read_window(source, camera_id, stream, start, end)
-    data = encode_mp4(window)
-    dest.write_bytes(data)
-    return ClipFile(dest, window.start, window.end, len(data), hashlib.sha256(data).hexdigest())
+    mp4_file(window, dest)
+    digest = hashlib.sha256()
+    with dest.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return ClipFile(dest, window.start, window.end, dest.stat().st_size, digest.hexdigest())
 
 
 async def write_clip(

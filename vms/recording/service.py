@@ -19,6 +19,7 @@ from ingest.packet import StreamKey
 from vms.db.engine import Database
 from vms.events import EventBus, EventSubscription
 from vms.recording.config import RecordingConfig
+from vms.recording.playback import PlaybackCache
 from vms.recording.policy import recorded_streams
 from vms.recording.recorder import Recorder
 from vms.recording.retention import RetentionResult, apply_retention
@@ -45,6 +46,7 @@ class RecordingService:
         self.store = RecordingStore(db, Path(config.directory))
         self.recorder = Recorder(bus, self.store, config, offline_reason)
         self.events = events
+        self.playback = PlaybackCache()
         self.last_retention: RetentionResult | None = None
         self._task: asyncio.Task[None] | None = None
         self._sub: EventSubscription | None = None
