@@ -126,11 +126,6 @@ class Segmenter:
         sps, pps = params
         size = _sps_size(sps)
         begin = ticks_to_time(start)
-        if self.pending_reason is not None and self.last_end is not None:
-            self.store.add_gap(
-                self.camera_id, self.stream, self.last_end, begin, self.pending_reason
-            )
-        self.pending_reason = None
         rel = self.store.new_path(self.camera_id, self.stream, begin)
         path = self.store.absolute(rel)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,6 +138,11 @@ class Segmenter:
             file.close()
             path.unlink(missing_ok=True)
             raise
+        if self.pending_reason is not None and self.last_end is not None:
+            self.store.add_gap(
+                self.camera_id, self.stream, self.last_end, begin, self.pending_reason
+            )
+        self.pending_reason = None
         seg_id = self.store.open_segment(self.camera_id, self.stream, begin, rel, "h264", size)
         self.current = _Open(seg_id, path, file, start, pts, size, sps, written=len(init))
         self.current.indexed_at = time.monotonic()
