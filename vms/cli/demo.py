@@ -13,6 +13,7 @@ import argparse
 import ctypes
 import secrets
 import signal
+import shutil
 import subprocess
 import sys
 import time
@@ -139,6 +140,8 @@ def prepare_database(
     if settings.database.url.startswith("sqlite:///") and db_path != ":memory:":
         for suffix in ("", "-wal", "-shm"):
             Path(db_path + suffix).unlink(missing_ok=True)
+        # the recordings of a previous run are not in the new index: start empty too
+        shutil.rmtree(settings.recording.directory, ignore_errors=True)
     db = Database(settings.database.url)
     try:
         upgrade(db.engine)

@@ -63,10 +63,11 @@ class RecordingConfig(BaseModel):
     retention_days: float = Field(
         30.0, gt=0, le=3650, description="Segments older than this are deleted (unless locked)."
     )
-    max_bytes: int | None = Field(
-        None,
-        ge=1,
-        description="Most bytes kept on the volume; the oldest unlocked segments go first.",
+    max_bytes: int = Field(
+        0,
+        ge=0,
+        description="Most bytes kept on the volume (0: no limit); the oldest unlocked "
+        "segments go first.",
     )
     retention_interval_s: float = Field(
         60.0, gt=0, le=86400, description="How often retention runs."

@@ -59,7 +59,7 @@ def apply_retention(
     for seg_id, camera_id, stream, start, end, size, rel in rows:
         s, e = as_utc(start), as_utc(end)
         too_old = e < cutoff
-        too_big = config.max_bytes is not None and total > config.max_bytes
+        too_big = config.max_bytes > 0 and total > config.max_bytes
         if not (too_old or too_big):
             break  # oldest first: nothing later is due either
         if any(
@@ -78,7 +78,7 @@ def apply_retention(
             session.execute(
                 delete(RecordingSegment).where(RecordingSegment.id.in_(doomed[i : i + BATCH]))
             )
-    if config.max_bytes is not None and total > config.max_bytes:
+    if config.max_bytes > 0 and total > config.max_bytes:
         log.error(
             "recordings hold %d bytes, over the %d quota; %d segments are evidence-locked",
             total,
