@@ -143,3 +143,30 @@ def test_camera_no_longer_central_linked_stops_being_recorded(wall_site: WallSit
     _set_central_link(wall_site, cam, False)
     _wait_for("stop", lambda: StreamKey(cam, "main") not in recorder.streams, timeout=10)
     assert all(s.state == "closed" for s in _segments(wall_site, cam))
+
+
+def test_trigger_records_an_event_with_pre_roll_then_stops(wall_site: WallSite) -> None:
+    cam = wall_site.cameras[1]["id"]  # not central-linked
+    recorder = wall_site.server.services.recordings.recorder
+    with wall_site.server.client() as client:
+        wall_site.server.sign_in(client)
+        bad = client.post(f"/api/v1/cameras/{cam}/recordings/trigger", json={"post_roll_s": 0})
+        assert bad.status_code == 422 and "post_roll_s" in bad.text
+        asked = datetime.now(UTC)
+        resp = client.post(
+            f"/api/v1/cameras/{cam}/recordings/trigger",
+            json={"post_roll_s": 4, "reason": "alarm: door forced"},
+        )
+    assert resp.status_code == 202, resp.text
+    body = resp.json()
+    assert body["continuous"] is False and body["stream"] == "main"
+    assert StreamKey(cam, "main") in recorder.streams
+    _wait_for("the event recording to end", lambda: StreamKey(cam, "main") not in recorder.streams)
+    segs = _segments(wall_site, cam)
+    assert segs and all(s.state == "closed" for s in segs)
+    first = segs[0].start.replace(tzinfo=UTC)
+    # the pre-roll: the cached GOP (1 s) from before the trigger
+    assert asked - timedelta(seconds=1.5) < first <= asked + timedelta(seconds=0.1)
+    last = segs[-1].end.replace(tzinfo=UTC)
+    assert asked + timedelta(seconds=3.5) < last < asked + timedelta(seconds=8)
+    assert _gaps(wall_site, cam) == []  # between events nothing was wanted: no gap

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 
 from ingest.frame_bus import FrameBus, Subscription, SubscriptionClosed
 from ingest.packet import EncodedPacket, StreamKey
@@ -36,8 +38,11 @@ class StreamRecorder:
         store: RecordingStore,
         config: RecordingConfig,
         offline_reason: Callable[[StreamKey], str | None],
+        *,
+        continuous: bool = True,
     ) -> None:
         self.key = key
+        self.continuous = continuous
         self.bus = bus
         self.store = store
         self.config = config
@@ -46,6 +51,10 @@ class StreamRecorder:
         self.overflows = 0
         self.packets = 0
         self._task: asyncio.Task[None] | None = None
+        self._sub: Subscription | None = None
+        # the segmenter's current job on a worker thread; it runs to its end even when the
+        # task is cancelled, and nothing else touches the segmenter meanwhile
+        self._job: asyncio.Future[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(
@@ -53,12 +62,23 @@ class StreamRecorder:
         )
 
     async def stop(self) -> None:
+        """Stop, writing what is already queued, and close the segment."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        if self._job is not None:
+            await asyncio.gather(self._job, return_exceptions=True)
+        sub, self._sub = self._sub, None
+        left = sub.drain() if sub is not None else []
+        if sub is not None:
+            sub.close()
         if self.segmenter is not None:
-            await asyncio.to_thread(self.segmenter.close)
+            await asyncio.to_thread(_finish, self.segmenter, left)
+
+    async def _in_thread(self, fn: Callable[..., None], *args: object) -> None:
+        self._job = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        await asyncio.shield(self._job)
 
     def current_gap(self) -> Interval | None:
         """The gap this stream is in now (not yet in the index), if any."""
@@ -70,18 +90,23 @@ class StreamRecorder:
     async def _run(self) -> None:
         key = self.key
         self.segmenter = await asyncio.to_thread(
-            Segmenter, self.store, key.camera_id, key.stream, self.config
+            partial(Segmenter, continuous=self.continuous),
+            self.store,
+            key.camera_id,
+            key.stream,
+            self.config,
         )
         while True:
             sub = self.bus.channel(key).subscribe(
                 self.config.queue_packets, from_gop=True, lossless=True
             )
+            self._sub = sub
             try:
                 await self._consume(sub, self.segmenter)
             except SubscriptionClosed:
-                await asyncio.to_thread(self.segmenter.interrupt, "stream restarted")
-            finally:
-                sub.close()
+                await self._in_thread(self.segmenter.interrupt, "stream restarted")
+            sub.close()
+            self._sub = None
             await asyncio.sleep(RESUBSCRIBE_S)
 
     async def _consume(self, sub: Subscription, segmenter: Segmenter) -> None:
@@ -92,7 +117,7 @@ class StreamRecorder:
             except TimeoutError:
                 if segmenter.current is not None:
                     reason = self.offline_reason(self.key) or "no video from the camera"
-                    await asyncio.to_thread(segmenter.interrupt, f"camera offline: {reason}")
+                    await self._in_thread(segmenter.interrupt, f"camera offline: {reason}")
                 continue
             batch = [first, *sub.drain()]
             self.packets += len(batch)
@@ -105,7 +130,7 @@ class StreamRecorder:
                     self.key,
                     self.overflows,
                 )
-            await asyncio.to_thread(_write, segmenter, batch, overflowed)
+            await self._in_thread(_write, segmenter, batch, overflowed)
 
 
 def _write(segmenter: Segmenter, batch: list[EncodedPacket], overflowed: bool) -> None:
@@ -113,6 +138,12 @@ def _write(segmenter: Segmenter, batch: list[EncodedPacket], overflowed: bool) -
         segmenter.interrupt("recorder overflow")
     for packet in batch:
         segmenter.feed(packet)
+
+
+def _finish(segmenter: Segmenter, left: list[EncodedPacket]) -> None:
+    for packet in left:
+        segmenter.feed(packet)
+    segmenter.close()
 
 
 class Recorder:
@@ -130,19 +161,51 @@ class Recorder:
         self.config = config
         self.offline_reason = offline_reason
         self.streams: dict[StreamKey, StreamRecorder] = {}
+        self.continuous: set[StreamKey] = set()
+        self.events: dict[StreamKey, float] = {}  # event recordings: until (time.monotonic)
 
     async def apply(self, keys: Iterable[StreamKey]) -> None:
-        """Record exactly `keys`: start the new ones, stop (closing their segment) the others."""
-        wanted = set(keys)
-        gone = [self.streams.pop(k) for k in list(self.streams) if k not in wanted]
+        """Record exactly `keys` continuously (plus the event recordings still running)."""
+        self.continuous = set(keys)
+        await self._reconcile()
+
+    async def trigger(self, key: StreamKey, post_roll_s: float) -> None:
+        """An event: record `key` from the cached GOP (the pre-roll) until `post_roll_s` from
+        now (a later trigger extends it)."""
+        until = time.monotonic() + post_roll_s
+        self.events[key] = max(until, self.events.get(key, 0.0))
+        await self._reconcile()
+
+    async def expire_events(self) -> None:
+        """End the event recordings whose post-roll is over."""
+        now = time.monotonic()
+        for key in [k for k, until in self.events.items() if until <= now]:
+            del self.events[key]
+        await self._reconcile()
+
+    async def _reconcile(self) -> None:
+        wanted = self.continuous | set(self.events)
+        gone = [
+            self.streams.pop(k)
+            for k, rec in list(self.streams.items())
+            if k not in wanted or rec.continuous != (k in self.continuous)
+        ]
         await asyncio.gather(*(rec.stop() for rec in gone))
         for key in sorted(wanted - set(self.streams), key=str):
-            rec = StreamRecorder(key, self.bus, self.store, self.config, self.offline_reason)
+            rec = StreamRecorder(
+                key,
+                self.bus,
+                self.store,
+                self.config,
+                self.offline_reason,
+                continuous=key in self.continuous,
+            )
             self.streams[key] = rec
             rec.start()
 
     async def stop(self) -> None:
-        await self.apply(())
+        self.continuous, self.events = set(), {}
+        await self._reconcile()
 
     def current_gap(self, key: StreamKey) -> Interval | None:
         rec = self.streams.get(key)

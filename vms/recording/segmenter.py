@@ -55,7 +55,13 @@ class Segmenter:
     """Writes one camera stream; `feed()` packets, `interrupt(reason)` on a gap, `close()`."""
 
     def __init__(
-        self, store: RecordingStore, camera_id: int, stream: str, config: RecordingConfig
+        self,
+        store: RecordingStore,
+        camera_id: int,
+        stream: str,
+        config: RecordingConfig,
+        *,
+        continuous: bool = True,
     ) -> None:
         self.store = store
         self.camera_id = camera_id
@@ -65,8 +71,10 @@ class Segmenter:
         self.drift_ticks = int(config.drift_s * fmp4.TIMESCALE)
         self.current: _Open | None = None
         self.last_end: datetime | None = store.last_end(camera_id, stream)
-        # a previous run recorded this stream: what lies between is the restart's gap
-        self.pending_reason: str | None = "server restart" if self.last_end else None
+        # a previous run recorded this stream continuously: what lies between is the restart's
+        # gap (event recordings have no gaps: nothing was wanted between events)
+        self.pending_reason: str | None = "server restart" if self.last_end and continuous else None
+        self.continuous = continuous
         self.disk_full = False
         self.bytes_written = 0
         self.segments_written = 0
@@ -200,7 +208,7 @@ class Segmenter:
                 self._close(seg, end=None)
             except OSError as exc:
                 self._write_failed(exc)
-        if self.pending_reason is None:
+        if self.pending_reason is None and self.continuous:
             self.pending_reason = reason
 
     def close(self) -> None:

@@ -11,12 +11,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ingest.frame_bus import FrameBus
 from ingest.packet import StreamKey
 from vms.db.engine import Database
+from vms.errors import Unavailable
 from vms.events import EventBus, EventSubscription
 from vms.recording.config import RecordingConfig
 from vms.recording.playback import PlaybackCache
@@ -28,6 +29,7 @@ from vms.recording.store import Interval, RecordingStore, SegmentRef
 log = logging.getLogger(__name__)
 
 RESYNC_S = 30.0
+EVENT_TICK_S = 1.0  # how often event recordings' post-roll is checked
 DEBOUNCE_S = 0.2
 
 
@@ -85,21 +87,35 @@ class RecordingService:
         return result
 
     async def _follow(self, sub: EventSubscription) -> None:
-        next_retention = time.monotonic()
+        next_retention = next_resync = time.monotonic()
         while True:
-            wait = max(0.0, min(RESYNC_S, next_retention - time.monotonic()))
+            wait = max(0.0, min(RESYNC_S, EVENT_TICK_S, next_retention - time.monotonic()))
             event = await sub.get(wait_s=wait)
             try:
                 if event is not None:
                     await asyncio.sleep(DEBOUNCE_S)
                     while await sub.get(wait_s=0) is not None:
                         pass
-                await self.reconcile()
+                await self.recorder.expire_events()
+                if event is not None or time.monotonic() >= next_resync:
+                    next_resync = time.monotonic() + RESYNC_S
+                    await self.reconcile()
                 if time.monotonic() >= next_retention:
                     next_retention = time.monotonic() + self.config.retention_interval_s
                     await self.retention()
             except Exception:
                 log.exception("recording sync/retention failed; retrying")
+
+    async def trigger(self, camera_id: int, stream: str, post_roll_s: float) -> datetime:
+        """Event recording of one stream: from the cached GOP until `post_roll_s` from now.
+        Returns until when (wall clock)."""
+        if not self.config.enabled:
+            raise Unavailable("recording is disabled on this server ([recording] enabled)")
+        await self.recorder.trigger(StreamKey(camera_id, stream), post_roll_s)  # type: ignore[arg-type]
+        return datetime.now(UTC) + timedelta(seconds=post_roll_s)
+
+    def is_continuous(self, camera_id: int, stream: str) -> bool:
+        return StreamKey(camera_id, stream) in self.recorder.continuous  # type: ignore[arg-type]
 
     # --- for readers (playback, clips, evidence) --------------------------------------------
 

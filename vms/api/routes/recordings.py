@@ -9,11 +9,12 @@ audited (`recording.play`).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from vms.access import require_camera
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
@@ -22,6 +23,7 @@ from vms.auth.principal import Principal
 from vms.auth.roles import Permission
 from vms.db.models.registry import Camera
 from vms.errors import InvalidInput, NotFound
+from vms.inputs import InputModel
 from vms.recording.ranges import RangeNotSatisfiable, parse_range
 from vms.recording.times import iso, parse_instant
 from vms.services import Services
@@ -43,6 +45,21 @@ class Gap(BaseModel):
     start: str
     end: str
     reason: str
+
+
+class TriggerIn(InputModel):
+    """An event on a camera (an alarm, an analytics hit): record it."""
+
+    stream: Literal["main", "sub"] = "main"
+    post_roll_s: float = Field(30.0, gt=0, le=600, description="Record this long after now.")
+    reason: str = Field("", max_length=200, description="What happened (for the audit).")
+
+
+class TriggerOut(BaseModel):
+    camera_id: int
+    stream: str
+    until: str
+    continuous: bool
 
 
 class Timeline(BaseModel):
@@ -188,3 +205,52 @@ def _audit(
             detail=detail,
         )
     )
+
+
+@router.post(
+    "/{camera_id}/recordings/trigger",
+    status_code=202,
+    responses={
+        404: {"description": "no such camera (or not yours)"},
+        403: {"description": "visible, but you may not control it"},
+        503: {"description": "recording is disabled on this server"},
+    },
+)
+async def trigger_recording(
+    camera_id: CameraId, body: TriggerIn, services: ServicesDep, principal: CurrentPrincipal
+) -> TriggerOut:
+    """Event recording: from the cached GOP (the pre-roll, up to one GOP before now) until
+    `post_roll_s` from now; a later trigger extends it. Needs the `control` permission on the
+    camera (who may act on it); audited as `recording.trigger`."""
+    missing = f"no camera with id {camera_id}"
+    async with services.db.slot():
+        owner = await asyncio.to_thread(_controllable, services, principal, camera_id, missing)
+    until = await services.recordings.trigger(camera_id, body.stream, body.post_roll_s)
+    entry = AuditEntry.by(
+        principal,
+        "recording.trigger",
+        camera_id=camera_id,
+        camera_agency_id=owner,
+        detail={"stream": body.stream, "post_roll_s": body.post_roll_s, "reason": body.reason},
+    )
+    await asyncio.to_thread(services.identity.audit.append, entry)
+    return TriggerOut(
+        camera_id=camera_id,
+        stream=body.stream,
+        until=iso(until),
+        continuous=services.recordings.is_continuous(camera_id, body.stream),
+    )
+
+
+def _controllable(services: Services, principal: Principal, camera_id: int, missing: str) -> int:
+    """The camera's agency, if `principal` may act on it (control); else NotFound/Forbidden."""
+    with services.db.session() as session:
+        camera = require_camera(
+            session,
+            principal,
+            Permission.CONTROL,
+            camera_id,
+            not_found=missing,
+            emergency=services.emergency.override(),
+        )
+        return camera.agency_id
