@@ -28,6 +28,7 @@ PUBLIC = {
     ("GET", "/coverage"),  # the panel's page: no data, it asks the signed-in API
     ("GET", "/api/v1/docs"),  # the docs page (vms/api/routes/docs.py): no data of its own
     ("GET", "/emergency"),  # the governor's page: no data, it asks the signed-in API
+    ("GET", "/playback"),  # the recordings page: no data, it asks the signed-in API
     # CORS preflights: a browser never sends credentials with them; they answer what the
     # endpoint accepts and carry no data
     ("OPTIONS", "/api/v1/cameras/{camera_id}/whep"),
