@@ -26,6 +26,7 @@ from vms.recording.store import Interval, RecordingStore
 log = logging.getLogger(__name__)
 
 RESUBSCRIBE_S = 1.0
+BATCH_S = 0.25  # packets are handed to the writer thread in batches of this long
 
 
 class StreamRecorder:
@@ -119,6 +120,7 @@ class StreamRecorder:
                     reason = self.offline_reason(self.key) or "no video from the camera"
                     await self._in_thread(segmenter.interrupt, f"camera offline: {reason}")
                 continue
+            await asyncio.sleep(BATCH_S)  # one thread hop for several pictures
             batch = [first, *sub.drain()]
             self.packets += len(batch)
             overflowed = sub.dropped > seen_dropped
