@@ -229,6 +229,13 @@ def test_foreign_agency_and_traversal_answer_like_a_missing_camera(site: WallSit
             assert foreign.json()["detail"].replace(str(cam), "N") == absent.json()[
                 "detail"
             ].replace(str(missing), "N")
+        trigger = {"post_roll_s": 5}
+        foreign = outsider.post(f"/api/v1/cameras/{cam}/recordings/trigger", json=trigger)
+        absent = outsider.post(f"/api/v1/cameras/{missing}/recordings/trigger", json=trigger)
+        assert foreign.status_code == absent.status_code == 404
+        assert foreign.json()["detail"].replace(str(cam), "N") == absent.json()["detail"].replace(
+            str(missing), "N"
+        )
     with site.server.client() as admin:
         site.server.sign_in(admin)
         for path in (

@@ -56,7 +56,6 @@ class RecordingService:
     async def start(self) -> None:
         if not self.config.enabled:
             return
-        await asyncio.to_thread(self.store.root.mkdir, parents=True, exist_ok=True)
         recovered = await asyncio.to_thread(self.store.recover_open)
         if recovered:
             log.warning("recording: closed %d segments left open by a crash", recovered)

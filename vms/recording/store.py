@@ -139,7 +139,12 @@ class RecordingStore:
 
     def recover_open(self) -> int:
         """Close the segments a crash left open: cut each file after its last whole fragment
-        and index what is there; drop those with nothing playable. Returns how many."""
+        and index what is there; drop those with nothing playable. Returns how many. Nothing
+        is touched while the directory is missing (a volume not mounted must not empty the
+        index)."""
+        if not self.root.is_dir():
+            log.warning("recordings directory %s missing: crash recovery skipped", self.root)
+            return 0
         with self.db.session() as session:
             rows = list(
                 session.scalars(select(RecordingSegment).where(RecordingSegment.state == "open"))

@@ -56,10 +56,14 @@ class TriggerIn(InputModel):
 
 
 class TriggerOut(BaseModel):
+    """What is recorded until when; `continuous`: the stream is recorded anyway."""
+
     camera_id: int
     stream: str
     until: str
     continuous: bool
+    post_roll_s: float
+    reason: str
 
 
 class Timeline(BaseModel):
@@ -239,6 +243,8 @@ async def trigger_recording(
         stream=body.stream,
         until=iso(until),
         continuous=services.recordings.is_continuous(camera_id, body.stream),
+        post_roll_s=body.post_roll_s,
+        reason=body.reason,
     )
 
 
