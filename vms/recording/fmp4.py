@@ -53,14 +53,25 @@ def annexb_to_avcc(data: bytes) -> bytes:
 
 
 def parameter_sets(data: bytes) -> tuple[bytes, bytes] | None:
-    """The first SPS and PPS of an Annex-B H.264 picture, or None when it carries none."""
+    """The first SPS and PPS of an Annex-B H.264 picture, or None when it carries none.
+
+    Parameter sets come before the picture's slices, so the scan stops at the first slice
+    instead of running through the picture's bytes (most of a keyframe)."""
     sps = pps = None
-    for start, end in iter_nals(data):
+    n = len(data)
+    i = data.find(b"\x00\x00\x01")
+    while i >= 0 and i + 3 < n:
+        start = i + 3
         kind = data[start] & 0x1F
+        if 1 <= kind <= 5:
+            break  # a slice: no parameter set follows within this picture
+        j = data.find(b"\x00\x00\x01", start)
+        end = n if j < 0 else (j - 1 if data[j - 1] == 0 else j)
         if kind == 7 and sps is None:
             sps = data[start:end]
         elif kind == 8 and pps is None:
             pps = data[start:end]
+        i = j
     if sps is None or pps is None or len(sps) < 4:
         return None
     return sps, pps

@@ -116,7 +116,7 @@ class Segmenter:
                 params = fmp4.parameter_sets(packet.data)
                 if at - seg.start >= self.segment_ticks or (params and params[0] != seg.sps):
                     self._close(seg, end=at)
-                    self._start(packet, pts, at)  # continues the timeline: no gap
+                    self._start(packet, pts, at, params)  # continues the timeline: no gap
                     return
         if seg is None:
             if not packet.is_keyframe:
@@ -127,8 +127,14 @@ class Segmenter:
             return
         self._append(seg, seg.start + (pts - seg.pts0), packet)
 
-    def _start(self, packet: EncodedPacket, pts: int, start: int) -> None:
-        params = fmp4.parameter_sets(packet.data)
+    def _start(
+        self,
+        packet: EncodedPacket,
+        pts: int,
+        start: int,
+        params: tuple[bytes, bytes] | None = None,
+    ) -> None:
+        params = params or fmp4.parameter_sets(packet.data)
         if params is None:
             return  # a keyframe without SPS/PPS: wait for one that has them
         sps, pps = params
