@@ -263,3 +263,20 @@ def test_every_playback_is_audited(site: WallSite, client: httpx.Client) -> None
     assert len(mine) == 1
     assert mine[0].username == "wall-admin"
     assert mine[0].detail["duration_s"] == 1.5 and mine[0].detail["stream"] == "main"
+
+
+def test_recording_is_reported_in_readyz_and_metrics(site: WallSite, client: httpx.Client) -> None:
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["warnings"] == {"recording": "ok"}
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert "vms_recording_streams 1.0" in metrics.text
+    assert "vms_recording_disk_full_streams 0.0" in metrics.text
+    cam = site.cameras[0]["id"]
+    written = [
+        line
+        for line in metrics.text.splitlines()
+        if line.startswith(f'vms_recording_bytes_total{{camera_id="{cam}",stream="main"}}')
+    ]
+    assert written and float(written[0].split()[-1]) > 10_000
