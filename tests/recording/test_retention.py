@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.recording.conftest import T0, PacketMaker, Rig
 from vms.access import as_utc
-from vms.db.models.recording import RecordingLock, RecordingSegment
+from vms.db.models.recording import RecordingGap, RecordingLock, RecordingSegment
 from vms.recording.retention import apply_retention
 from vms.recording.segmenter import Segmenter
 from vms.recording.store import ticks_to_time
@@ -62,8 +62,12 @@ def test_locked_ranges_are_kept_even_over_quota(rig: Rig, packets: PacketMaker) 
 
 def test_by_age(rig: Rig, packets: PacketMaker) -> None:
     rows = _record(rig, packets)
+    t0 = ticks_to_time(int(T0 * 90_000))
+    rig.store.add_gap(rig.camera_id, "main", t0 - timedelta(seconds=9), t0, "camera offline")
     config = rig.config.model_copy(update={"retention_days": 1.0})
     # a day after the second segment ended, before the third did
     now = as_utc(rows[1].end) + timedelta(days=1, seconds=1)
     assert apply_retention(rig.store, config, now).deleted == 2
     assert [r.id for r in _rows(rig)] == [rows[2].id]
+    with rig.store.db.session() as session:
+        assert list(session.scalars(select(RecordingGap))) == []  # older than kept: gone

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from vms.access import as_utc
-from vms.db.models.recording import RecordingLock, RecordingSegment
+from vms.db.models.recording import RecordingGap, RecordingLock, RecordingSegment
 from vms.recording.config import RecordingConfig
 from vms.recording.store import RecordingStore
 
@@ -78,6 +78,8 @@ def apply_retention(
             session.execute(
                 delete(RecordingSegment).where(RecordingSegment.id.in_(doomed[i : i + BATCH]))
             )
+    with store.db.session() as session:  # gaps older than what is kept say nothing any more
+        session.execute(delete(RecordingGap).where(RecordingGap.end < cutoff))
     if config.max_bytes > 0 and total > config.max_bytes:
         log.error(
             "recordings hold %d bytes, over the %d quota; %d segments are evidence-locked",
