@@ -329,6 +329,7 @@ def print_banner(
         )
     lines += [
         f"  Emergency command: sign in as governor, then open {base}emergency",
+        f"  Central-link cameras are recorded: play one back at {base}playback?camera=1",
         "=" * 72,
         "",
     ]
