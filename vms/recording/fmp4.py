@@ -196,13 +196,12 @@ def parse(data: bytes) -> ParsedFile:
     samples: list[Sample] = []
     complete = 0
     pending: list[tuple[int, int, int, bool]] | None = None  # (time, duration, size, key)
-    base = 0
     for kind, payload, end in _boxes(data, 0, len(data)):
         if kind in (b"ftyp", b"moov"):
             init_end = end
             complete = end
         elif kind == b"moof":
-            pending, base = _parse_moof(data, payload, end)
+            pending = _parse_moof(data, payload, end)
         elif kind == b"mdat" and pending is not None:
             pos = payload
             for time, duration, size, key in pending:
@@ -214,11 +213,10 @@ def parse(data: bytes) -> ParsedFile:
             complete = end
     if init_end == 0:
         raise Fmp4Error("no MP4 init segment (ftyp/moov)")
-    del base
     return ParsedFile(data[:init_end], samples, complete)
 
 
-def _parse_moof(data: bytes, start: int, end: int) -> tuple[list[tuple[int, int, int, bool]], int]:
+def _parse_moof(data: bytes, start: int, end: int) -> list[tuple[int, int, int, bool]]:
     base = 0
     out: list[tuple[int, int, int, bool]] = []
     for kind, payload, traf_end in _boxes(data, start, end):
@@ -244,4 +242,4 @@ def _parse_moof(data: bytes, start: int, end: int) -> tuple[list[tuple[int, int,
                     out.append((time, duration, size, sflags == _KEY_FLAGS))
                     time += duration
                     pos += 12
-    return out, base
+    return out
