@@ -6,6 +6,9 @@ next keyframe (the drop is counted), so it never slows the camera or the other s
 The cached GOP a new subscriber starts with is held apart from that queue (its backlog): a GOP
 longer than the queue (10 s "smart codec" GOPs) does not overflow it. The backlog shares the
 packets of the cache, which `gop_cache_max_packets` bounds (600 by default: 20 s at 30 fps).
+A `lossless` subscriber (the recorder) keeps everything it has queued instead: only when its
+(large) queue is full are new packets refused, up to the next keyframe, and counted in
+`dropped`, which the subscriber reports as a gap rather than losing packets silently.
 
 Everything here runs on the event loop thread; ingest workers hand packets over with
 `loop.call_soon_threadsafe(channel.publish, packet)`. A Redis-backed bus for several processes
@@ -30,9 +33,10 @@ class SubscriptionClosed(Exception):
 class Subscription:
     """One consumer's bounded view of a channel. Iterate it, or `await get()` packets."""
 
-    def __init__(self, channel: Channel, maxsize: int) -> None:
+    def __init__(self, channel: Channel, maxsize: int, *, lossless: bool = False) -> None:
         self.channel = channel
         self.maxsize = maxsize
+        self.lossless = lossless
         self.dropped = 0
         self.closed = False
         self._queue: deque[EncodedPacket] = deque()
@@ -56,6 +60,10 @@ class Subscription:
                 self._count_drop(1)
                 return
             self._await_keyframe = False
+        if len(self._queue) >= self.maxsize and self.lossless:
+            self._count_drop(1)  # keep what is queued; resume at the next keyframe
+            self._await_keyframe = True
+            return
         if len(self._queue) >= self.maxsize:
             self._count_drop(len(self._queue) + len(self._backlog))
             self._queue.clear()
@@ -166,9 +174,12 @@ class Channel:
         for sub in tuple(self._subscribers):
             sub.offer(packet)
 
-    def subscribe(self, maxsize: int | None = None, *, from_gop: bool = True) -> Subscription:
-        """A new subscriber; with `from_gop` it first gets the cached GOP, so it starts now."""
-        sub = Subscription(self, maxsize or self._bus.subscriber_queue_packets)
+    def subscribe(
+        self, maxsize: int | None = None, *, from_gop: bool = True, lossless: bool = False
+    ) -> Subscription:
+        """A new subscriber; with `from_gop` it first gets the cached GOP, so it starts now;
+        `lossless`: it is never skipped ahead, only refused (and counted) when full."""
+        sub = Subscription(self, maxsize or self._bus.subscriber_queue_packets, lossless=lossless)
         if from_gop:
             sub.start_from(self._gop)
         self._subscribers.add(sub)

@@ -138,6 +138,10 @@ def site_settings(db_file: Path, **overrides: Any) -> Settings:
         server={"host": "127.0.0.1", "port": free_port()},
         auth={"cookie_secure": False},  # plain http on 127.0.0.1
         credentials={"key_file": str(key_file)},
+        recording={
+            "directory": str(db_file.parent / "recordings"),
+            **overrides.pop("recording", {}),
+        },
         **overrides,
     )
 
@@ -192,15 +196,19 @@ class WallSite:
 
     @classmethod
     def open(
-        cls, tmp_dir: Path, specs: Sequence[CameraSpec], sim_options: dict[str, Any] | None = None
+        cls,
+        tmp_dir: Path,
+        specs: Sequence[CameraSpec],
+        sim_options: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> WallSite:
-        """Start the simulator (`sim_options`: more SimConfig fields) and the server, register
-        one agency and `specs` cameras."""
+        """Start the simulator (`sim_options`: more SimConfig fields) and the server
+        (`settings`: more Settings overrides), register one agency and `specs` cameras."""
         options = {"cameras": max(1, len(specs)), "fps": 15, "loop_gops": 2} | (sim_options or {})
         sim = SimulatorThread(SimConfig(**options))
         sim.start()
         try:
-            server = LiveServer(site_settings(tmp_dir / "vms.db"))
+            server = LiveServer(site_settings(tmp_dir / "vms.db", **(settings or {})))
             server.start()
         except BaseException:
             sim.stop()
@@ -275,10 +283,14 @@ def wall_site(
 ) -> Iterator[WallSite]:
     """Server + simulator + cameras, shared by one test module. A module may set
     `WALL_SPECS: list[CameraSpec]` to choose its cameras (default: nine) and `WALL_SIM` (a dict
-    of SimConfig fields) to give the simulator more (ONVIF, say)."""
+    of SimConfig fields) to give the simulator more (ONVIF, say), `WALL_SETTINGS` (a dict of
+    Settings overrides) to configure the server."""
     specs = getattr(request.module, "WALL_SPECS", None) or default_specs(9)
     site = WallSite.open(
-        tmp_path_factory.mktemp("wall"), specs, getattr(request.module, "WALL_SIM", None)
+        tmp_path_factory.mktemp("wall"),
+        specs,
+        getattr(request.module, "WALL_SIM", None),
+        getattr(request.module, "WALL_SETTINGS", None),
     )
     try:
         yield site

@@ -22,6 +22,7 @@ from vms.api.routes import imports as imports_routes
 from vms.api.routes import layouts as layouts_routes
 from vms.api.routes import ops as ops_routes
 from vms.api.routes import ptz as ptz_routes
+from vms.api.routes import recordings as recordings_routes
 from vms.api.routes import reports as reports_routes
 from vms.api.routes import status as status_routes
 from vms.api.routes import users as users_routes
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(reports_routes.router)
 
     app.include_router(imports_routes.router)
+    app.include_router(recordings_routes.router)
     mount_docs(app)
     mount_webui(app)
     install_openapi(app)  # every error a route answers, in the published description

@@ -26,6 +26,7 @@ from vms.emergency.config import EmergencyConfig
 from vms.errors import ConfigError
 from vms.evidence.config import EvidenceConfig
 from vms.ptz.config import PtzConfig
+from vms.recording.config import RecordingConfig
 from vms.registry.config import RegistryConfig
 from vms.uptime.config import ReportsConfig
 
@@ -122,6 +123,7 @@ class Settings(BaseSettings):
 
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
     credentials: CredentialsConfig = Field(default_factory=CredentialsConfig)  # type: ignore[arg-type]
+    recording: RecordingConfig = Field(default_factory=RecordingConfig)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

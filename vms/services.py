@@ -35,6 +35,8 @@ from vms.evidence.exporter import Exporter
 from vms.ptz.control import DriverFactory, PtzControl
 from vms.ptz.onvif_factory import onvif_factory
 from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
+from vms.recording.metrics import RecordingCollector
+from vms.recording.service import RecordingService
 from vms.registry.import_jobs import ImportJobs
 from vms.registry.url_policy import url_policy
 from vms.uptime.alerts import AvailabilityAlert
@@ -121,6 +123,14 @@ class Services:
         )
 
         self.imports = ImportJobs()  # import jobs with progress (vms/registry/import_jobs.py)
+        self.recordings = RecordingService(  # recorder, index, retention; clips read from it
+            settings.recording,
+            self.db,
+            self.bus,
+            self.events,
+            offline_reason=lambda key: getattr(self.health.get(key), "reason", None),
+        )
+        self.metrics.register(RecordingCollector(self.recordings))
         self.started = False
 
     async def start(self) -> None:
@@ -139,6 +149,7 @@ class Services:
         await self.evidence.start()
 
         await self.uptime_alert.start()
+        await self.recordings.start()
         self.started = True
 
     async def stop(self) -> None:
@@ -149,6 +160,7 @@ class Services:
         await self.uptime_alert.stop()
 
         await asyncio.to_thread(self.imports.close)  # a running import finishes its transaction
+        await self.recordings.stop()
         await self.camera_sync.stop()
         await self.ptz.stop()
         await self.ingest.stop()

@@ -134,3 +134,17 @@ async def test_live_overflow_still_skips_to_a_keyframe_with_a_backlog_unread() -
         ch.publish(p)
     assert [p.pts // 6000 for p in sub.drain()] == [29, 30]
     assert sub.dropped == 29
+
+
+async def test_lossless_subscriber_keeps_its_queue_and_counts_what_it_refused() -> None:
+    ch = FrameBus().channel(KEY)
+    recorder = ch.subscribe(maxsize=4, lossless=True)
+    for p in gop(0, 6):  # two more than the queue holds
+        ch.publish(p)
+    assert recorder.dropped == 2
+    assert [p.pts // 6000 for p in recorder.drain()] == [0, 1, 2, 3]  # none queued was lost
+    ch.publish(pkt(6))  # room again, but mid-GOP after a refusal: undecodable, refused too
+    for p in gop(7, 3):
+        ch.publish(p)
+    assert [p.pts // 6000 for p in recorder.drain()] == [7, 8, 9]
+    assert recorder.dropped == 3

@@ -261,6 +261,11 @@ class Walk:
             ("POST", "/api/v1/cameras/{camera_id}/ptz/session"): Target(
                 f"{ptz_a}/session", f"{ptz_b}/session", {"reserve": True}
             ),
+            ("POST", "/api/v1/cameras/{camera_id}/recordings/trigger"): Target(
+                f"/api/v1/cameras/{self.cams_a[0]}/recordings/trigger",
+                f"/api/v1/cameras/{self.cam_b}/recordings/trigger",
+                {"post_roll_s": 1},
+            ),
         }
         return table.get((method, path))
 

@@ -30,6 +30,7 @@ PUBLIC = {
     ("GET", "/emergency"),  # the governor's page: no data, it asks the signed-in API
     ("GET", "/evidence"),  # the data-use requests page: no data, it asks the signed-in API
     ("GET", "/admin"),  # the administration pages: no data, they ask the signed-in API
+    ("GET", "/playback"),  # the recordings page: no data, it asks the signed-in API
     # CORS preflights: a browser never sends credentials with them; they answer what the
     # endpoint accepts and carry no data
     ("OPTIONS", "/api/v1/cameras/{camera_id}/whep"),

@@ -13,6 +13,7 @@ import argparse
 import ctypes
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -162,6 +163,8 @@ def prepare_database(
     if settings.database.url.startswith("sqlite:///") and db_path != ":memory:":
         for suffix in ("", "-wal", "-shm"):
             Path(db_path + suffix).unlink(missing_ok=True)
+        # the recordings of a previous run are not in the new index: start empty too
+        shutil.rmtree(settings.recording.directory, ignore_errors=True)
     keys = load_keys(settings.credentials.key_file)
     db = Database(settings.database.url, keys)
     try:
@@ -369,6 +372,7 @@ def print_banner(
         "  (simulated camera PKT-CITY-003 goes down 3 minutes in every 15: the report shows it)",
         f"  Agency administration: sign in as patongmuni.admin, open {base}admin#import and upload",
         f"    {AGENCY_SHEET.relative_to(REPO)} (map the column ผู้ดูแล, dry run, apply)",
+        f"  Central-link cameras are recorded: play one back at {base}playback?camera=1",
         "=" * 72,
         "",
     ]

@@ -40,7 +40,11 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     except Exception as exc:  # any failure means not ready; say which kind, never the URL
         checks["database"] = f"unreachable ({type(exc).__name__})"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"ready": ready, "checks": checks}, 200 if ready else 503)
+    # reported, but never a reason to stop serving (live view goes on when the disk is full)
+    warnings = {"recording": services.recordings.status()}
+    return JSONResponse(
+        {"ready": ready, "checks": checks, "warnings": warnings}, 200 if ready else 503
+    )
 
 
 @router.get(

@@ -102,6 +102,15 @@ async def evidence_page() -> FileResponse:
     )
 
 
+@router.get("/playback")
+async def playback_page() -> FileResponse:
+    """One camera's recordings: timeline, scrub, speed (its data comes from the signed-in
+    recordings API)."""
+    return FileResponse(
+        WEBUI_DIR / "playback.html", media_type="text/html", headers=SECURITY_HEADERS
+    )
+
+
 class SecuredStaticFiles(StaticFiles):
     """Static files of the wall, each answered with the same security headers as the page."""
 

@@ -13,6 +13,7 @@ import vms.db.models.evidence
 import vms.db.models.identity
 import vms.db.models.imports
 import vms.db.models.layouts
+import vms.db.models.recording
 import vms.db.models.registry
 import vms.db.models.stream_states
 import vms.db.models.walls  # noqa: F401

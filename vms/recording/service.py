@@ -1,0 +1,142 @@
+"""The recording part of a running server: recorder, index, retention, owned together.
+
+`start()` closes what a crash left open, then keeps the recorded set in step with the registry
+(on `camera.changed` and every `RESYNC_S`) and runs retention every `retention_interval_s`.
+It is what routes and the evidence workflow reach as `services.recordings`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ingest.frame_bus import FrameBus
+from ingest.packet import StreamKey
+from vms.db.engine import Database
+from vms.errors import Unavailable
+from vms.events import EventBus, EventSubscription
+from vms.recording.config import RecordingConfig
+from vms.recording.playback import PlaybackCache
+from vms.recording.policy import recorded_streams
+from vms.recording.recorder import Recorder
+from vms.recording.retention import RetentionResult, apply_retention
+from vms.recording.store import Interval, RecordingStore, SegmentRef
+
+log = logging.getLogger(__name__)
+
+RESYNC_S = 30.0
+EVENT_TICK_S = 1.0  # how often event recordings' post-roll is checked
+DEBOUNCE_S = 0.2
+
+
+class RecordingService:
+    """Owns the recorder and the retention/sync task; a `ClipSource` for clips."""
+
+    def __init__(
+        self,
+        config: RecordingConfig,
+        db: Database,
+        bus: FrameBus,
+        events: EventBus,
+        offline_reason: Callable[[StreamKey], str | None] = lambda _key: None,
+    ) -> None:
+        self.config = config
+        self.store = RecordingStore(db, Path(config.directory))
+        self.recorder = Recorder(bus, self.store, config, offline_reason)
+        self.events = events
+        self.playback = PlaybackCache()
+        self.last_retention: RetentionResult | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._sub: EventSubscription | None = None
+
+    async def start(self) -> None:
+        if not self.config.enabled:
+            return
+        recovered = await asyncio.to_thread(self.store.recover_open)
+        if recovered:
+            log.warning("recording: closed %d segments left open by a crash", recovered)
+        self._sub = self.events.subscribe("camera.changed", maxsize=100)
+        await self.reconcile()
+        self._task = asyncio.get_running_loop().create_task(self._follow(self._sub), name="rec")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        if self._sub is not None:
+            self._sub.close()
+            self._sub = None
+        await self.recorder.stop()
+
+    async def reconcile(self) -> None:
+        """Record exactly the streams the policy selects now."""
+        keys = await asyncio.to_thread(recorded_streams, self.store.db, self.config)
+        await self.recorder.apply(keys)
+
+    async def retention(self) -> RetentionResult:
+        result = await asyncio.to_thread(
+            apply_retention, self.store, self.config, datetime.now(UTC)
+        )
+        self.last_retention = result
+        return result
+
+    async def _follow(self, sub: EventSubscription) -> None:
+        next_retention = next_resync = time.monotonic()
+        while True:
+            wait = max(0.0, min(RESYNC_S, EVENT_TICK_S, next_retention - time.monotonic()))
+            event = await sub.get(wait_s=wait)
+            try:
+                if event is not None:
+                    await asyncio.sleep(DEBOUNCE_S)
+                    while await sub.get(wait_s=0) is not None:
+                        pass
+                await self.recorder.expire_events()
+                if event is not None or time.monotonic() >= next_resync:
+                    next_resync = time.monotonic() + RESYNC_S
+                    await self.reconcile()
+                if time.monotonic() >= next_retention:
+                    next_retention = time.monotonic() + self.config.retention_interval_s
+                    await self.retention()
+            except Exception:
+                log.exception("recording sync/retention failed; retrying")
+
+    async def trigger(self, camera_id: int, stream: str, post_roll_s: float) -> datetime:
+        """Event recording of one stream: from the cached GOP until `post_roll_s` from now.
+        Returns until when (wall clock)."""
+        if not self.config.enabled:
+            raise Unavailable("recording is disabled on this server ([recording] enabled)")
+        await self.recorder.trigger(StreamKey(camera_id, stream), post_roll_s)  # type: ignore[arg-type]
+        return datetime.now(UTC) + timedelta(seconds=post_roll_s)
+
+    def is_continuous(self, camera_id: int, stream: str) -> bool:
+        return StreamKey(camera_id, stream) in self.recorder.continuous  # type: ignore[arg-type]
+
+    # --- for readers (playback, clips, evidence) --------------------------------------------
+
+    def segments_covering(
+        self, camera_id: int, stream: str, start: datetime, end: datetime
+    ) -> list[SegmentRef]:
+        return self.store.segments_covering(camera_id, stream, start, end)
+
+    def timeline(
+        self, camera_id: int, stream: str, start: datetime, end: datetime
+    ) -> tuple[list[Interval], list[Interval]]:
+        """Spans and gaps of [start, end), the gap the stream is in right now included.
+        Blocking (SQL)."""
+        spans, gaps = self.store.timeline(camera_id, stream, start, end)
+        now_gap = self.recorder.current_gap(StreamKey(camera_id, stream))  # type: ignore[arg-type]
+        if now_gap is not None and now_gap.start < end and now_gap.end > start:
+            gaps.append(Interval(max(now_gap.start, start), min(now_gap.end, end), now_gap.reason))
+        return spans, gaps
+
+    def status(self) -> str:
+        """'ok', or what is wrong (for /readyz and the administrators)."""
+        full = self.recorder.disk_full
+        if full:
+            return f"disk full or failing: {len(full)} streams not recorded"
+        return "ok"
