@@ -30,7 +30,7 @@ from vms.db.migrate import upgrade as upgrade_database
 from vms.emergency.service import EmergencyService
 from vms.events import EventBus, InProcessEventBus
 from vms.events_redis import RedisEventBus
-from vms.evidence.clips import ClipSource
+from vms.evidence.clips import ClipSource, RecordedClips
 from vms.evidence.exporter import Exporter
 from vms.ptz.control import DriverFactory, PtzControl
 from vms.ptz.onvif_factory import onvif_factory
@@ -108,7 +108,7 @@ class Services:
             self.events,
             ptz_drivers or onvif_factory(self.db, url_policy(settings)),  # with an onvif_url
         )
-        # the recording store, once wired (vms/recording); None: exports fail "not available"
+        # exports read the recording store (set below); None: exports fail "not available"
         self.clip_source: ClipSource | None = None
         self.evidence = Exporter(
             settings.evidence,
@@ -131,6 +131,8 @@ class Services:
             offline_reason=lambda key: getattr(self.health.get(key), "reason", None),
         )
         self.metrics.register(RecordingCollector(self.recordings))
+        if settings.recording.enabled:
+            self.clip_source = RecordedClips(self.recordings)
         self.started = False
 
     async def start(self) -> None:

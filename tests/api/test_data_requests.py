@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 
 from tests.fixtures_evidence import evidence_world
 from tests.fixtures_identity import World
-from vms.db.models.evidence import DataRequest, EvidenceLock
+from vms.db.models.evidence import DataRequest
 from vms.db.models.identity import AuditRecord
+from vms.db.models.recording import RecordingLock
 from vms.evidence.verify import verify_export
 
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
@@ -94,7 +95,7 @@ def test_request_approve_export_download(ev_world: World, tmp_path: Path) -> Non
     assert done["export"]["state"] == "ready" and done["export"]["download"]
     # the range is evidence-locked
     with w.services.db.session() as s:
-        locks = s.scalars(select(EvidenceLock).where(EvidenceLock.request_id == rid)).all()
+        locks = s.scalars(select(RecordingLock).where(RecordingLock.request_id == rid)).all()
         assert [(lk.camera_id, lk.stream) for lk in locks] == [(w.cameras["muni1"], "main")]
     # only the requester downloads; everyone else gets the 404 of a missing request
     assert admin.get(f"/api/v1/data-requests/{rid}/export").status_code == 404

@@ -365,8 +365,8 @@ def print_banner(
     lines += [
         f"  Emergency command: sign in as governor, then open {base}emergency",
         f"  Data-use requests: patong.desk1 requests footage at {base}evidence, patong.admin",
-        "  approves it there, patong.desk1 downloads the signed export (exports need the",
-        "  recording store wired in; until then they say 'recording not available')",
+        "  approves it there, patong.desk1 downloads the signed export (of a recorded",
+        "  central-link camera such as PKT-POL-PT-001, a range since the demo started)",
         f"  Administration and the daily uptime report (PDF/Excel, Thai): sign in as city.admin,"
         f" then open {base}admin#reports",
         "  (simulated camera PKT-CITY-003 goes down 3 minutes in every 15: the report shows it)",

@@ -6,21 +6,14 @@ real one, tests a camsim-fed one. A source raises LookupError when nothing is re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from vms.recording.clips import ClipFile, write_clip
+from vms.recording.clips import ClipSource as RecordedSegments
 
-@dataclass(frozen=True, slots=True)
-class ClipFile:
-    """An MP4 written by a clip source: where, which real time it covers, size and SHA-256."""
-
-    path: Path
-    start: datetime
-    end: datetime
-    bytes: int
-    sha256: str
+__all__ = ["ClipFile", "ClipSource", "RecordedClips"]
 
 
 class ClipSource(Protocol):
@@ -31,3 +24,16 @@ class ClipSource(Protocol):
     ) -> ClipFile:
         """Write the clip to `dest`; LookupError if nothing is recorded in the range."""
         ...
+
+
+class RecordedClips:
+    """The real clip source: the recording store's original bitstream, as MP4
+    (`vms.recording.clips.write_clip`)."""
+
+    def __init__(self, recordings: RecordedSegments) -> None:
+        self._recordings = recordings
+
+    async def write_clip(
+        self, camera_id: int, stream: str, start: datetime, end: datetime, dest: Path
+    ) -> ClipFile:
+        return await write_clip(self._recordings, camera_id, stream, start, end, dest)

@@ -25,7 +25,8 @@ from vms.access import (
 )
 from vms.audit import AuditEntry, AuditTrail
 from vms.auth.principal import Principal
-from vms.db.models.evidence import DataRequest, DataRequestApproval, DataRequestCamera, EvidenceLock
+from vms.db.models.evidence import DataRequest, DataRequestApproval, DataRequestCamera
+from vms.db.models.recording import RecordingLock
 from vms.db.models.registry import Agency, Camera
 from vms.emergency.override import Override
 from vms.errors import Conflict, Gone, InvalidInput, NotFound, Unavailable
@@ -238,7 +239,7 @@ def approve(
         row.export_state = "queued"
         for cam in row.cameras:
             session.add(
-                EvidenceLock(
+                RecordingLock(
                     camera_id=cam.camera_id,
                     stream=row.stream,
                     start=row.start,

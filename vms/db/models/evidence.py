@@ -1,8 +1,6 @@
 """Data-use requests: who asked for which cameras' footage over which range and why, who
-approved it, the export produced, and the evidence locks that keep the range from retention.
-
-`evidence_locks` is ours until recording's `recording_locks` lands; the integrator reconciles
-the two (same columns: camera, stream, start, end, reason, created_by)."""
+approved it, and the export produced. The evidence lock that keeps an approved range from
+retention is a row of recording's `recording_locks` (vms/db/models/recording.py)."""
 
 from __future__ import annotations
 
@@ -115,22 +113,3 @@ class DataRequestApproval(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     __table_args__ = (UniqueConstraint("request_id", "capacity", name="uq_approval_capacity"),)
-
-
-class EvidenceLock(Base):
-    """A recorded range that retention must keep (until `released_at`)."""
-
-    __tablename__ = "evidence_locks"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"), index=True)
-    stream: Mapped[str] = mapped_column(String(8))
-    start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    reason: Mapped[str] = mapped_column(String(200))
-    request_id: Mapped[int | None] = mapped_column(
-        ForeignKey("data_requests.id", ondelete="SET NULL")
-    )
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

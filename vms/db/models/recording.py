@@ -76,5 +76,8 @@ class RecordingLock(Base):
     reason: Mapped[str] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # the data-use request whose approval locked it (vms/evidence); no foreign key: the two
+    # tables come from sibling migrations (0011, 0012)
+    request_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_recording_locks_camera_id", "camera_id"),)

@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=True),
         _camera_fk("recording_locks"),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_recording_locks_created_by_users")

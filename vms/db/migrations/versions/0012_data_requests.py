@@ -124,40 +124,9 @@ def upgrade() -> None:
         ["agency_id"],
         unique=False,
     )
-    op.create_table(
-        "evidence_locks",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("camera_id", sa.Integer(), nullable=False),
-        sa.Column("stream", sa.String(length=8), nullable=False),
-        sa.Column("start", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("end", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("reason", sa.String(length=200), nullable=False),
-        sa.Column("request_id", sa.Integer(), nullable=True),
-        sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["camera_id"], ["cameras.id"], name=op.f("fk_evidence_locks_camera_id_cameras")
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by"], ["users.id"], name=op.f("fk_evidence_locks_created_by_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["request_id"],
-            ["data_requests.id"],
-            name=op.f("fk_evidence_locks_request_id_data_requests"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_locks")),
-    )
-    op.create_index(
-        op.f("ix_evidence_locks_camera_id"), "evidence_locks", ["camera_id"], unique=False
-    )
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_evidence_locks_camera_id"), table_name="evidence_locks")
-    op.drop_table("evidence_locks")
     op.drop_index(op.f("ix_data_request_cameras_agency_id"), table_name="data_request_cameras")
     op.drop_table("data_request_cameras")
     op.drop_index(op.f("ix_data_request_approvals_request_id"), table_name="data_request_approvals")
