@@ -6,20 +6,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from anyio import from_thread
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from vms.access import require_emergency_report
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
+from vms.auth.principal import Principal
 from vms.auth.roles import Permission
 from vms.db.models.emergency import EmergencyDeclaration
 from vms.db.models.identity import User
 from vms.db.models.registry import Agency
 from vms.db.models.walls import Wall
 from vms.emergency.report import receipt, to_csv
-from vms.emergency.service import DeclarationSpec, EmergencyType, Scope, effective_state
+from vms.emergency.service import (
+    DeclarationSpec,
+    EmergencyType,
+    Scope,
+    effective_state,
+    to_override,
+)
 from vms.errors import Forbidden, NotFound
+from vms.ptz.emergency import release_sessions, take_over_sessions
+from vms.services import Services
 from vms.walls import commit_and_announce, follow_emergency
 
 router = APIRouter(prefix="/api/v1/emergency", tags=["emergency"])
@@ -135,6 +145,23 @@ def _out(session: Session, row: EmergencyDeclaration, now: datetime) -> Emergenc
     )
 
 
+def _ptz_edge(
+    services: Services, principal: Principal, row: EmergencyDeclaration, edge: str
+) -> None:
+    """After the commit: at the start, end the sessions on the cameras in scope; at the end,
+    those taken under it (vms.ptz.emergency). The holders are told why."""
+    if edge == "start":
+        if row.state != "active":
+            return  # pending confirmation: nothing taken over yet
+        why = (f"emergency {row.id} ({row.type}) declared by {principal.username}: the "
+               "governor's office takes command of this camera")  # fmt: skip
+        override = to_override(row, frozenset())
+        from_thread.run(take_over_sessions, services.ptz, services.db, principal, override, why)
+    else:
+        why = f"emergency {row.id} ended by {principal.username}: control is handed back"
+        from_thread.run(release_sessions, services.ptz, services.db, principal, row.id, why)
+
+
 @router.get("")
 def current(
     _principal: CurrentPrincipal, services: ServicesDep, session: SessionDep
@@ -158,6 +185,7 @@ def declare(
     row = services.emergency.declare(session, principal, spec, now)
     session.commit()
     services.emergency.announce(row, "declare")
+    _ptz_edge(services, principal, row, "start")
     return _out(session, row, now)
 
 
@@ -170,6 +198,7 @@ def confirm(
     row = services.emergency.confirm(session, principal, now)
     session.commit()
     services.emergency.announce(row, "confirm")
+    _ptz_edge(services, principal, row, "start")
     return _out(session, row, now)
 
 
@@ -203,6 +232,7 @@ def end(principal: CurrentPrincipal, services: ServicesDep, session: SessionDep)
     row = services.emergency.end(session, principal, now, follow)
     commit_and_announce(session, services.events, walls)  # back to their own layouts
     services.emergency.announce(row, "end")
+    _ptz_edge(services, principal, row, "end")
     return _out(session, row, now)
 
 
