@@ -4,14 +4,14 @@ and each agency's receipt. Every change is audited in its own unit of work, then
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from anyio import from_thread
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from vms.access import require_emergency_report
+from vms.access import WallAction, require_emergency_report, require_wall
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from vms.auth.principal import Principal
 from vms.auth.roles import Permission
@@ -19,6 +19,7 @@ from vms.db.models.emergency import EmergencyDeclaration
 from vms.db.models.identity import User
 from vms.db.models.registry import Agency
 from vms.db.models.walls import Wall
+from vms.emergency.banner import page_in_scope
 from vms.emergency.report import receipt, to_csv
 from vms.emergency.service import (
     DeclarationSpec,
@@ -92,6 +93,11 @@ class EmergencyOut(BaseModel):
     include_command_center: bool
     ended_at: datetime | None
     ended_by: str | None
+    in_scope: bool | None = Field(
+        None,
+        description="On GET: whether the asking wall or page is in the scope (the banner "
+        "shows only there); null in the answers of changes.",
+    )
 
 
 class ReceiptLineOut(BaseModel):
@@ -142,6 +148,7 @@ def _out(session: Session, row: EmergencyDeclaration, now: datetime) -> Emergenc
         include_command_center=row.include_command_center,
         ended_at=row.ended_at,
         ended_by=ender.username if ender else None,
+        in_scope=None,
     )
 
 
@@ -162,14 +169,37 @@ def _ptz_edge(
         from_thread.run(release_sessions, services.ptz, services.db, principal, row.id, why)
 
 
-@router.get("")
+@router.get("", responses={404: {"description": "No such wall, or not the caller's to see."}})
 def current(
-    _principal: CurrentPrincipal, services: ServicesDep, session: SessionDep
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    session: SessionDep,
+    wall_id: int | None = Query(None, description="The wall asking (opened as /?wall=ID)."),
+    camera_ids: Annotated[
+        list[int] | None,
+        Query(max_length=100, description="The cameras the page shows now (its own layout)."),
+    ] = None,
 ) -> EmergencyOut | Inactive:
-    """The emergency pending or in force, or `{"active": false}` (every signed-in wall polls)."""
+    """The emergency pending or in force, or `{"active": false}` (every signed-in wall polls).
+    `in_scope` says whether the asking wall (`wall_id`, and the cameras it shows) or page is
+    in its scope: a wall is when its agency is, or any camera on it is (vms.emergency.banner).
+    """
     now = datetime.now(UTC)
+    wall = None
+    if wall_id is not None:
+        wall = session.get(Wall, wall_id)
+        missing = f"wall {wall_id} not found"
+        if wall is None:
+            raise NotFound(missing)
+        require_wall(principal, WallAction.VIEW, wall, not_found=missing,
+                     emergency=services.emergency.override())  # fmt: skip
     row = services.emergency.current(session, now)
-    return Inactive() if row is None else _out(session, row, now)
+    if row is None:
+        return Inactive()
+    out = _out(session, row, now)
+    scope = to_override(row, frozenset())
+    out.in_scope = page_in_scope(session, principal, scope, wall, camera_ids or [], now)
+    return out
 
 
 @router.post("", status_code=201)
