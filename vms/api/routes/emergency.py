@@ -20,7 +20,7 @@ from vms.db.models.identity import User
 from vms.db.models.registry import Agency
 from vms.db.models.walls import Wall
 from vms.emergency.banner import page_in_scope
-from vms.emergency.report import receipt, to_csv
+from vms.emergency.report import document, pdf_renderer, receipt, to_csv
 from vms.emergency.service import (
     DeclarationSpec,
     EmergencyType,
@@ -28,7 +28,7 @@ from vms.emergency.service import (
     effective_state,
     to_override,
 )
-from vms.errors import Forbidden, NotFound
+from vms.errors import Forbidden, NotAcceptable, NotFound
 from vms.ptz.emergency import release_sessions, take_over_sessions
 from vms.services import Services
 from vms.walls import commit_and_announce, follow_emergency
@@ -111,14 +111,29 @@ class ReceiptLineOut(BaseModel):
     under_override: bool
 
 
+class PersonOut(BaseModel):
+    """One person who acted on the agency's cameras: how often, by kind."""
+
+    username: str | None
+    user_agency_id: int | None
+    counts: dict[str, int]
+    under_override: int = Field(description="How many of their acts only the override allowed.")
+
+
 class ReceiptOut(BaseModel):
     """What was done on one agency's cameras during the emergency, and by whom."""
 
     emergency_id: int
+    emergency_type: str
+    reason: str
+    declared_by: str | None
     agency_id: int
+    agency_code: str
+    agency_name: str
     period_start: datetime
     period_end: datetime
     counts: dict[str, int]
+    people: list[PersonOut]
     lines: list[ReceiptLineOut]
 
 
@@ -287,7 +302,10 @@ def history(
             "model": ReceiptOut,
             "content": {"text/csv": {"schema": {"type": "string"}}},
             "description": "The receipt as JSON, or as CSV with format=csv.",
-        }
+        },
+        403: {"description": "Not the governor's office, an auditor, or the agency's own."},
+        404: {"description": "No such emergency or agency."},
+        406: {"description": "format=pdf while this server has no PDF renderer."},
     },
 )
 def report(
@@ -295,7 +313,9 @@ def report(
     principal: CurrentPrincipal,
     session: SessionDep,
     agency_id: int = Query(description="The agency whose cameras the receipt covers."),
-    format: Literal["json", "csv"] = Query("json", description="json, or csv for printing."),
+    format: Literal["json", "csv", "pdf"] = Query(
+        "json", description="json; csv for a spreadsheet; pdf where a PDF renderer is installed."
+    ),
 ) -> ReceiptOut | Response:
     """One agency's receipt: what was viewed, controlled, exported on its cameras, by whom."""
     require_emergency_report(principal, agency_id)
@@ -305,6 +325,19 @@ def report(
     if session.get(Agency, agency_id) is None:
         raise NotFound(f"agency {agency_id} not found")
     rec = receipt(session, row, agency_id, datetime.now(UTC))
+    if format == "pdf":
+        render = pdf_renderer()
+        if render is None:
+            raise NotAcceptable(
+                "format=pdf: this server has no PDF renderer (vms.pdf) yet; "
+                "ask for format=json or format=csv"
+            )
+        name = f"emergency-{emergency_id}-agency-{agency_id}.pdf"
+        return Response(
+            render(document(rec)),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     if format == "csv":
         name = f"emergency-{emergency_id}-agency-{agency_id}.csv"
         return Response(
@@ -314,13 +347,19 @@ def report(
         )
     return ReceiptOut(
         emergency_id=rec.emergency_id,
+        emergency_type=rec.emergency_type,
+        reason=rec.reason,
+        declared_by=rec.declared_by,
         agency_id=rec.agency_id,
+        agency_code=rec.agency_code,
+        agency_name=rec.agency_name,
         period_start=rec.period_start,
         period_end=rec.period_end,
         counts=rec.counts(),
-        lines=[ReceiptLineOut(**_line_fields(line)) for line in rec.lines],
+        people=[PersonOut(**_line_fields(p, PersonOut)) for p in rec.people()],
+        lines=[ReceiptLineOut(**_line_fields(line, ReceiptLineOut)) for line in rec.lines],
     )
 
 
-def _line_fields(line: object) -> dict[str, Any]:
-    return {name: getattr(line, name) for name in ReceiptLineOut.model_fields}
+def _line_fields(item: object, model: type[BaseModel]) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in model.model_fields}
