@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vms.access import require_agency
+from vms.access_objects import AccessContext, UserAction, decide_user
 from vms.auth.passwords import check_strength, hash_password, verify_password
 from vms.auth.principal import Principal
 from vms.auth.roles import GLOBAL_ROLES, Permission, Role
@@ -91,19 +92,17 @@ def create_user(
 def get_user(session: Session, principal: Principal, user_id: int) -> User:
     """A user the principal may manage (or themself); another agency's user looks missing."""
     user = session.get(User, user_id)
-    if user is None or (
-        user.id != principal.user_id
-        and not principal.is_global
-        and not (principal.can(Permission.MANAGE_USERS) and user.agency_id == principal.agency_id)
-    ):
+    ctx = AccessContext.of(principal)
+    if user is None or not decide_user(ctx, UserAction.SEE, user.id, user.agency_id):
         raise NotFound(f"user {user_id} not found")
     return user
 
 
 def list_users(session: Session, principal: Principal) -> list[User]:
     """Everyone for the system administrator; the own agency for an agency administrator."""
-    if not principal.can(Permission.MANAGE_USERS):
-        raise Forbidden("listing users needs manage_users")
+    decision = decide_user(AccessContext.of(principal), UserAction.LIST)
+    if not decision:
+        raise Forbidden(decision.reason)
     stmt = select(User).order_by(User.id)
     if not principal.is_global:
         stmt = stmt.where(User.agency_id == principal.agency_id)

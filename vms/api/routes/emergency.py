@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from vms.access import WallAction, require_emergency_report, require_wall
+from vms.access_objects import AccessContext, decide_emergency_history
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from vms.auth.principal import Principal
-from vms.auth.roles import Permission
 from vms.db.models.emergency import EmergencyDeclaration
 from vms.db.models.identity import User
 from vms.db.models.registry import Agency
@@ -286,10 +286,9 @@ def history(
     principal: CurrentPrincipal, services: ServicesDep, session: SessionDep
 ) -> list[EmergencyOut]:
     """Every declaration, newest first (the governor's office and auditors)."""
-    if not (principal.can(Permission.DECLARE_EMERGENCY) or principal.can(Permission.VIEW_AUDIT)):
-        raise Forbidden(
-            "not allowed: the emergency history is for the governor's office and auditors"
-        )
+    decision = decide_emergency_history(AccessContext.of(principal, services.emergency.override()))
+    if not decision:
+        raise Forbidden(decision.reason)
     now = datetime.now(UTC)
     return [_out(session, row, now) for row in services.emergency.history(session)]
 
