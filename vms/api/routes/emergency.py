@@ -9,15 +9,21 @@ from typing import Annotated, Any, Literal
 from anyio import from_thread
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vms.access import WallAction, require_emergency_report, require_wall
+from vms.access import (
+    WallAction,
+    require_emergency_command,
+    require_emergency_report,
+    require_wall,
+)
 from vms.access_objects import AccessContext, decide_emergency_history
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from vms.auth.principal import Principal
 from vms.db.models.emergency import EmergencyDeclaration
 from vms.db.models.identity import User
-from vms.db.models.registry import Agency
+from vms.db.models.registry import Agency, Camera
 from vms.db.models.walls import Wall
 from vms.emergency.banner import page_in_scope
 from vms.emergency.report import document, pdf_renderer, receipt, to_csv
@@ -291,6 +297,36 @@ def history(
         raise Forbidden(decision.reason)
     now = datetime.now(UTC)
     return [_out(session, row, now) for row in services.emergency.history(session)]
+
+
+class MapPointOut(BaseModel):
+    """Where one agency has a camera: no camera name, id or address, only whose and where."""
+
+    id: int = Field(description="A number for this answer only, not a camera id.")
+    agency_id: int
+    name_en: str = Field(description="The owning agency's name (the map's label).")
+    latitude: float
+    longitude: float
+
+
+@router.get("/map", responses={403: {"description": "Not the governor's office."}})
+def scope_map(principal: CurrentPrincipal, session: SessionDep) -> list[MapPointOut]:
+    """Every active camera's position and owning agency, for choosing the scope on a map (the
+    governor's office only; before a declaration it cannot see the cameras themselves)."""
+    require_emergency_command(principal)
+    rows = session.execute(
+        select(Camera.agency_id, Agency.name_en, Agency.code, Camera.latitude, Camera.longitude)
+        .join(Agency, Agency.id == Camera.agency_id)
+        .where(Camera.state == "active", Camera.latitude.is_not(None))
+        .where(Camera.longitude.is_not(None))
+        .order_by(Camera.agency_id, Camera.id)
+    ).all()
+    points = [(a, name or code, lat, lon) for a, name, code, lat, lon in rows]
+    return [
+        MapPointOut(id=i + 1, agency_id=a, name_en=name, latitude=lat, longitude=lon)
+        for i, (a, name, lat, lon) in enumerate(points)
+        if lat is not None and lon is not None
+    ]
 
 
 @router.get(
