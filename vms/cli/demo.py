@@ -326,6 +326,10 @@ def print_banner(
         )
     lines += [
         f"  Emergency command: sign in as governor, then open {base}emergency",
+        "    choose the scope on the map or the agency list, declare (a few minutes); the walls",
+        "    in scope show the banner, the governor pushes to them locked and steers any PTZ",
+        "    camera (the holders are told why); at expiry everything is as before, and each",
+        "    agency's receipt is GET /api/v1/emergency/<id>/report?agency_id=<N>[&format=csv]",
         "=" * 72,
         "",
     ]
