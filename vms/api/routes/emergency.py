@@ -3,6 +3,7 @@ and each agency's receipt. Every change is audited in its own unit of work, then
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -40,6 +41,7 @@ from vms.services import Services
 from vms.walls import commit_and_announce, follow_emergency
 
 router = APIRouter(prefix="/api/v1/emergency", tags=["emergency"])
+log = logging.getLogger(__name__)
 
 
 class ScopeIn(BaseModel):
@@ -177,17 +179,22 @@ def _ptz_edge(
     services: Services, principal: Principal, row: EmergencyDeclaration, edge: str
 ) -> None:
     """After the commit: at the start, end the sessions on the cameras in scope; at the end,
-    those taken under it (vms.ptz.emergency). The holders are told why."""
-    if edge == "start":
-        if row.state != "active":
-            return  # pending confirmation: nothing taken over yet
-        why = (f"emergency {row.id} ({row.type}) declared by {principal.username}: the "
-               "governor's office takes command of this camera")  # fmt: skip
-        override = to_override(row, frozenset())
-        from_thread.run(take_over_sessions, services.ptz, services.db, principal, override, why)
-    else:
-        why = f"emergency {row.id} ended by {principal.username}: control is handed back"
-        from_thread.run(release_sessions, services.ptz, services.db, principal, row.id, why)
+    those taken under it (vms.ptz.emergency). The holders are told why. The change has
+    happened by now: a failure here is logged, never the answer (the sessions lapse by
+    themselves within the session timeout, and the override's claims win anyway)."""
+    try:
+        if edge == "start":
+            if row.state != "active":
+                return  # pending confirmation: nothing taken over yet
+            why = (f"emergency {row.id} ({row.type}) declared by {principal.username}: the "
+                   "governor's office takes command of this camera")  # fmt: skip
+            override = to_override(row, frozenset())
+            from_thread.run(take_over_sessions, services.ptz, services.db, principal, override, why)
+        else:
+            why = f"emergency {row.id} ended by {principal.username}: control is handed back"
+            from_thread.run(release_sessions, services.ptz, services.db, principal, row.id, why)
+    except Exception:
+        log.exception("emergency %s: the PTZ sessions at its %s were not changed", row.id, edge)
 
 
 @router.get("", responses={404: {"description": "No such wall, or not the caller's to see."}})
