@@ -79,11 +79,12 @@ async def release_sessions(
     ended: list[tuple[int, Holder]] = []
     for camera_id in mine:
         camera = cameras.get(camera_id)
-        agency_id = camera.agency_id if camera is not None else 0
+        if camera is None:
+            continue  # not a camera of this site (its record is gone): it lapses by itself
         detail = {"emergency_id": emergency_id, "under_emergency": True, "edge": "ended"}
         prev = await ptz.end_session(
             principal,
-            Target(camera_id, agency_id),
+            Target(camera_id, camera.agency_id),
             lambda h: h.emergency_id == emergency_id,
             detail,
             why,
