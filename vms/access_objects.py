@@ -18,7 +18,15 @@ from enum import StrEnum
 
 from vms.access import Decision, require_agency
 from vms.auth.principal import Principal
-from vms.auth.roles import AUDIT_ALL_ROLES, AUDIT_VERIFY_ROLES, COVERAGE_ALL_ROLES, Permission
+from vms.auth.roles import (
+    AGENCY_ASSIGNABLE,
+    AUDIT_ALL_ROLES,
+    AUDIT_VERIFY_ROLES,
+    COVERAGE_ALL_ROLES,
+    GLOBAL_ROLES,
+    Permission,
+    Role,
+)
 from vms.emergency.override import Override
 from vms.errors import Forbidden, NotFound
 
@@ -180,6 +188,22 @@ def decide_user(
     if p.can(Permission.MANAGE_USERS) and agency_id == p.agency_id:
         return Decision(True, "own agency")
     return Decision(False, "another agency's user")
+
+
+def decide_role_grant(ctx: AccessContext, role: Role) -> Decision:
+    """May the principal give `role` to someone (creating or changing an account)?"""
+    if ctx.principal.is_global:
+        return Decision(True, "global role")
+    if role in AGENCY_ASSIGNABLE:
+        return Decision(True, "a role an agency administrator gives")
+    return Decision(False, f"only a system administrator may give the role {role}")
+
+
+def decide_account_change(ctx: AccessContext, target_role: Role) -> Decision:
+    """May the principal change an account holding `target_role` (given they may manage it)?"""
+    if target_role in GLOBAL_ROLES and not ctx.principal.is_global:
+        return Decision(False, "only a system administrator may change a system administrator")
+    return Decision(True, "within reach")
 
 
 def decide_emergency_history(ctx: AccessContext) -> Decision:
