@@ -1,7 +1,8 @@
 """The whole emergency, on two real `vms serve` processes sharing PostgreSQL and Redis, with the
 simulator's camera (RTSP and ONVIF PTZ) and headless Chromium:
 
-the governor's office declares on process A's page, choosing the scope on the map; a police desk
+the governor's office declares on process A's page, choosing the scope on the map, and the
+station's on-demand camera is pulled by both processes before anyone watches it; a police desk
 officer's wall, open on process B, shows the banner and the governor's locked push; the governor
 opens the station's camera (never shared: 404 before, like a missing camera) and takes its PTZ
 from the station's holder; B is killed with SIGKILL and restarted, and the override still holds
@@ -158,6 +159,12 @@ def test_declare_command_kill_expire_restore_receipt(
     assert unshared.status_code == missing.status_code == 404  # the same as a missing camera
     assert unshared.text.replace(str(cam), "N") == missing.text.replace("999999", "N")
 
+    def pulled(server: Server) -> str:
+        r = httpx.get(f"{server.base}/api/v1/cameras/{cam}/status", headers=tokens["desk"])
+        assert r.status_code == 200, r.text
+        return str(r.json()["streams"]["main"]["state"])
+
+    assert pulled(site.b) == "idle"  # on demand, and nobody watches it
     desk_ctx = _context(browser, site.b, "desk")
     gov_ctx = _context(browser, site.a, "gov")
     try:
@@ -184,6 +191,9 @@ def test_declare_command_kill_expire_restore_receipt(
         assert declared.value.status == 201, declared.value.text()
         emergency = declared.value.json()
         assert emergency["scope"] == {"agency_ids": [site.police_id], "tags": []}
+        # in scope, the on-demand camera is pulled always on every process, before anyone looks
+        _until(lambda: pulled(site.b) != "idle" and pulled(site.a) != "idle", 10,
+               "the on-demand camera to be pulled always")  # fmt: skip
 
         layout = {"grid": "1", "tiles": [{"camera_id": str(cam)}]}
         r = httpx.post(f"{site.a.base}/api/v1/walls/{site.wall_id}/push",
