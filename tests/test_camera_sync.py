@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,6 +18,7 @@ from vms.camera_sync import CameraSync
 from vms.credentials.keys import KeyRing
 from vms.db.engine import Database
 from vms.db.migrate import upgrade
+from vms.emergency.override import Override
 from vms.events import InProcessEventBus
 from vms.registry.agencies import create_agency
 from vms.registry.cameras import create_camera, retire_camera
@@ -132,3 +134,52 @@ async def test_sync_without_ingest_is_idle(
     await sync.start()
     await sync.stop()
     assert sync.runs == 0
+
+
+async def test_on_demand_cameras_in_scope_are_pulled_always_during_an_emergency(
+    parts: tuple[Database, InProcessEventBus, IngestSupervisor],
+) -> None:
+    """Agency A's on-demand camera (in scope) turns always at the declaration and back at the
+    end (an event) and at expiry (no event: the sync wakes at ends_at); agency B's stays."""
+    db, events, supervisor = parts
+    with db.session() as session:
+        ids: dict[str, int] = {}
+        for code in ("PKT-A", "PKT-B"):
+            agency = create_agency(
+                session, AgencyCreate(code=code, kind="municipality", name_en=code)
+            )
+            cam = create_camera(
+                session,
+                CameraCreate(code=f"{code}-1", name_en=code, agency_id=agency.id,
+                             main_url=f"rtsp://127.0.0.1:9/{code}", pull_mode="on_demand"),
+                POLICY,
+            )  # fmt: skip
+            ids[code] = cam.id
+            ids[f"{code}-agency"] = agency.id
+    state: dict[str, Override | None] = {"now": None}
+    sync = CameraSync(db, events, lambda: supervisor, resync_s=300, emergency=lambda: state["now"])
+
+    def modes() -> dict[int, str]:
+        return {s.key.camera_id: s.pull_mode for s in supervisor.specs()}
+
+    def declared(seconds: float) -> Override:
+        now = datetime.now(UTC)
+        return Override(1, "active", now, now + timedelta(seconds=seconds), False,
+                        agency_ids=frozenset({ids["PKT-A-agency"]}))  # fmt: skip
+
+    await sync.start()
+    try:
+        assert modes() == {ids["PKT-A"]: "on_demand", ids["PKT-B"]: "on_demand"}
+        state["now"] = declared(600)
+        events.publish("emergency.changed", {"emergency_id": 1, "action": "declare"})
+        await _until(lambda: modes()[ids["PKT-A"]] == "always")
+        assert modes()[ids["PKT-B"]] == "on_demand"
+        state["now"] = None  # ended
+        events.publish("emergency.changed", {"emergency_id": 1, "action": "end"})
+        await _until(lambda: modes()[ids["PKT-A"]] == "on_demand")
+        state["now"] = declared(1.5)  # declared again, then left to expire
+        events.publish("emergency.changed", {"emergency_id": 2, "action": "declare"})
+        await _until(lambda: modes()[ids["PKT-A"]] == "always")
+        await _until(lambda: modes()[ids["PKT-A"]] == "on_demand", timeout=10)
+    finally:
+        await sync.stop()

@@ -352,12 +352,14 @@ class ControlContext:
 @dataclass(frozen=True, slots=True)
 class ControlDecision:
     """May the principal steer the camera, why, in which standing (its priority class), and
-    the emergency declaration if only the override allowed it."""
+    the emergency declaration if only the override allowed it (with its end: a session taken
+    under it lasts no longer)."""
 
     allowed: bool
     reason: str
     standing: Standing | None = None
     emergency_id: int | None = None
+    emergency_ends_at: datetime | None = None
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -372,7 +374,9 @@ def decide_ptz(principal: Principal, camera: CameraRef, ctx: ControlContext) -> 
         and emergency.applies(principal, Permission.CONTROL, ctx.now)
         and emergency.in_scope(camera)
     ):
-        return ControlDecision(True, "emergency command", "emergency", emergency.id)
+        return ControlDecision(
+            True, "emergency command", "emergency", emergency.id, emergency.ends_at
+        )
     if not principal.can(Permission.CONTROL):
         return ControlDecision(False, f"role {principal.role} lacks {Permission.CONTROL}")
     if principal.is_global:

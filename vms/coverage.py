@@ -21,13 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vms.access import as_utc
+from vms.access_objects import AccessContext, require_keep_watch
 from vms.auth.config import CoverageConfig
 from vms.auth.principal import Principal
-from vms.auth.roles import Permission
 from vms.db.engine import Database
 from vms.db.models.identity import CoverageMinute, CoverageRequirement
 from vms.db.models.registry import Agency
-from vms.errors import Forbidden
 from vms.events import EventBus
 
 log = logging.getLogger(__name__)
@@ -68,8 +67,7 @@ def minute_of(moment: datetime) -> datetime:
 
 def record_heartbeat(session: Session, principal: Principal, now: datetime) -> None:
     """Mark the principal on watch at its agency for the current minute."""
-    if not principal.can(Permission.KEEP_WATCH):
-        raise Forbidden("only operators and desk officers keep watch")
+    require_keep_watch(AccessContext(principal, now))
     key = (principal.agency_id, minute_of(now), principal.user_id)
     row = session.get(CoverageMinute, key)
     if row is not None:

@@ -94,7 +94,10 @@ class Services:
         )
         self.metrics.register(RelayCollector(self.relay.stats))
         self.camera_sync = CameraSync(
-            self.db, self.events, ingest=lambda: getattr(self, "ingest", None)
+            self.db,
+            self.events,
+            ingest=lambda: getattr(self, "ingest", None),
+            emergency=self.emergency.override,
         )
         ptz_store: ControlStore = (
             RedisControlStore(settings.state.redis_url)

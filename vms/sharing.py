@@ -17,9 +17,16 @@ from typing import Literal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from vms.access import GrantRule, as_utc, require_agency
+from vms.access import GrantRule, as_utc
+from vms.access_objects import (
+    AccessContext,
+    GrantAction,
+    decide_grant,
+    grants_all,
+    require_grant_create,
+)
 from vms.auth.principal import Principal
-from vms.auth.roles import AUDIT_ALL_ROLES, SHARE_LEVELS, Permission
+from vms.auth.roles import SHARE_LEVELS
 from vms.db.models.identity import Grant
 from vms.db.models.registry import Agency, Camera
 from vms.errors import Forbidden, InvalidInput, NotFound
@@ -89,16 +96,9 @@ class SharingService:
 
     def create(self, session: Session, principal: Principal, spec: GrantSpec) -> Grant:
         """Record a new grant after checking the principal may share the owner's cameras."""
-        if spec.owner_agency_id is None:
-            if not (principal.is_global and principal.can(Permission.MANAGE_SHARING)):
-                raise Forbidden("only a system administrator may share every agency's cameras")
-        else:
-            require_agency(
-                principal,
-                Permission.MANAGE_SHARING,
-                spec.owner_agency_id,
-                not_found=f"agency {spec.owner_agency_id} not found",
-            )
+        ctx = AccessContext.of(principal)
+        require_grant_create(ctx, spec.owner_agency_id, spec.grantee_agency_id)
+        if spec.owner_agency_id is not None:
             if session.get(Agency, spec.owner_agency_id) is None:
                 raise NotFound(f"agency {spec.owner_agency_id} not found")
         if spec.level not in SHARE_LEVELS:
@@ -164,14 +164,12 @@ class SharingService:
     def revoke(self, session: Session, principal: Principal, grant_id: int) -> Grant:
         """Revoke at once; the caller must announce it after committing (see `announce`)."""
         grant = self.get(session, principal, grant_id)
-        if grant.owner_agency_id is None:
-            allowed = principal.is_global and principal.can(Permission.MANAGE_SHARING)
-        else:
-            allowed = principal.can(Permission.MANAGE_SHARING) and (
-                principal.is_global or grant.owner_agency_id == principal.agency_id
-            )
-        if not allowed:
-            raise Forbidden("only the owning agency may revoke this grant")
+        ctx = AccessContext.of(principal)
+        decision = decide_grant(
+            ctx, GrantAction.REVOKE, grant.owner_agency_id, grant.grantee_agency_id
+        )
+        if not decision:
+            raise Forbidden(decision.reason)
         if grant.revoked_at is None:
             grant.revoked_at = datetime.now(UTC)
         session.flush()
@@ -190,14 +188,12 @@ class SharingService:
 
     @staticmethod
     def _sees_all(principal: Principal) -> bool:
-        return principal.is_global or principal.role in AUDIT_ALL_ROLES
+        return grants_all(AccessContext.of(principal))
 
     def _may_see(self, principal: Principal, grant: Grant) -> bool:
-        if not (principal.can(Permission.MANAGE_SHARING) or principal.can(Permission.VIEW_AUDIT)):
-            return grant.grantee_agency_id == principal.agency_id
-        return self._sees_all(principal) or principal.agency_id in (
-            grant.owner_agency_id,
-            grant.grantee_agency_id,
+        ctx = AccessContext.of(principal)
+        return bool(
+            decide_grant(ctx, GrantAction.SEE, grant.owner_agency_id, grant.grantee_agency_id)
         )
 
 

@@ -121,7 +121,9 @@ class ViewAudit:
             return {}
         principal, override, at = mark
         decision = decide(principal, Permission.VIEW_LIVE, camera, at, emergency=override)
-        return {"emergency_id": decision.emergency_id} if decision.emergency_id else {}
+        if decision.emergency_id is None:
+            return {}
+        return {"emergency_id": decision.emergency_id, "under_emergency": True}
 
 
 def _entry(session: ViewerSession, action: str, extra: dict[str, object]) -> AuditEntry:

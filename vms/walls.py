@@ -109,6 +109,13 @@ def layout_content(grid: str, tiles: list[dict[str, Any]]) -> dict[str, Any]:
     return {"kind": "layout", "title": None, "grid": grid, "tiles": tiles}
 
 
+def under_emergency(emergency_id: int | None) -> dict[str, Any]:
+    """The audit mark of an act under the governor's override (the receipts read it)."""
+    if emergency_id is None:
+        return {}
+    return {"emergency_id": emergency_id, "under_emergency": True}
+
+
 def _detail(wall: Wall, **extra: Any) -> dict[str, Any]:
     return {"wall_id": wall.id, "wall": wall.name, "seq": wall.seq, **extra}
 
@@ -152,8 +159,7 @@ def push(
             locked=what.locked,
             expires_at=what.expires_at.isoformat() if what.expires_at else None,
             cameras=content_cameras(what.content),
-            **({"emergency_id": what.emergency_id, "under_emergency": True}
-               if what.emergency_id is not None else {}),
+            **under_emergency(what.emergency_id),
         )  # fmt: skip
         trail.append_in(session, AuditEntry.by(principal, "wall.push", detail=detail), now)
     return done
@@ -169,7 +175,8 @@ def acknowledge(
         return wall
     wall.acked_seq = seq
     session.flush()
-    entry = AuditEntry.by(principal, "wall.apply", detail=_detail(wall, pushed_by=wall.pushed_by))
+    detail = _detail(wall, pushed_by=wall.pushed_by, **under_emergency(wall.emergency_id))
+    entry = AuditEntry.by(principal, "wall.apply", detail=detail)
     trail.append_in(session, entry)
     return wall
 
@@ -181,10 +188,17 @@ def clear(
     wall: Wall,
     action: str,
     now: datetime,
+    *,
+    emergency_id: int | None = None,
 ) -> Wall:
     """End the push: back to the local layout (`wall.return`) or lift the lock (`wall.unlock`,
-    the push stays on screen unlocked)."""
-    was = {"pushed_by": wall.pushed_by, "locked": locked(wall, now)}
+    the push stays on screen unlocked). Marked as done under an emergency when the push was
+    made under one, or when only the override (`emergency_id`) allowed the act."""
+    was = {
+        "pushed_by": wall.pushed_by,
+        "locked": locked(wall, now),
+        **under_emergency(emergency_id or wall.emergency_id),
+    }
     if action == "wall.return":
         wall.content = None
         wall.locked = False

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.fixtures_identity import World
 from vms.audit import AuditEntry
 from vms.db.models.identity import AuditRecord
+from vms.db.models.registry import Camera
 from vms.emergency.config import EmergencyConfig
 
 ALL = {"all": True}
@@ -214,3 +215,21 @@ def test_unconfirmed_declaration_lapses_by_time(world: World) -> None:
     assert [h["state"] for h in gov.get("/api/v1/emergency/history").json()] == ["lapsed"]
     # a new declaration may be made once the old one lapsed
     assert gov.post("/api/v1/emergency", json=_body()).status_code == 201
+
+
+def test_the_scope_map_is_the_governors_and_names_no_camera(world: World) -> None:
+    with world.services.db.session() as session:
+        cam = session.get(Camera, world.cameras["police1"])
+        assert cam is not None
+        cam.latitude, cam.longitude = 7.89, 98.29
+    gov = world.client_as("governor", "gov")
+    r = gov.get("/api/v1/emergency/map")
+    assert r.status_code == 200, r.text
+    assert r.json() == [
+        {"id": 1, "agency_id": world.agencies["police"], "name_en": "Agency PKT-POL1",
+         "latitude": 7.89, "longitude": 98.29}
+    ]  # fmt: skip
+    assert "CAM-" not in r.text and "rtsp" not in r.text
+    desk = world.client_as("desk_officer", "police")
+    r = desk.get("/api/v1/emergency/map")
+    assert r.status_code == 403 and "declare_emergency" in r.json()["detail"]

@@ -51,8 +51,9 @@ def _seed(url: str) -> int:
 class Server:
     """One `vms serve` child process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, env: dict[str, str] | None = None) -> None:
         self.url = url
+        self.extra_env = env or {}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -65,6 +66,7 @@ class Server:
             "VMS_STATE__REDIS_URL": "redis://127.0.0.1:6379/0",
             "VMS_AUTH__COOKIE_SECURE": "false",
             "VMS_LOGGING__LEVEL": "WARNING",
+            **self.extra_env,
         }
         cmd = [sys.executable, "-m", "vms.cli", "serve", "--host", "127.0.0.1",
                "--port", str(self.port)]  # fmt: skip

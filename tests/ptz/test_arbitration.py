@@ -107,3 +107,18 @@ def test_release_by_the_holder_and_of_nothing() -> None:
     assert release(current, 2, DEFAULTS["shared"], NOW).outcome == "released"
     assert release(None, 2, 1, NOW).outcome == "none"
     assert release(holder_of("shared", until=NOW - 1), 2, 1, NOW).outcome == "none"
+
+
+@pytest.mark.parametrize("standing", STANDINGS)
+def test_the_emergency_command_takes_over_a_reservation_of_any_standing(standing: str) -> None:
+    reserved = holder_of(standing, reserved=True)
+    command = Claim(2, "gov", 102, DEFAULTS["emergency"], 15.0, emergency_id=7)
+    result = claim(reserved, command, NOW)
+    assert result.outcome == "took_over" and result.holder.emergency_id == 7
+    # the same priority without the emergency mark respects the reservation
+    plain = Claim(2, "gov", 102, DEFAULTS["emergency"], 15.0)
+    assert claim(reserved, plain, NOW).outcome == "refused"
+    # a second governor user at the same standing does not take over the first
+    held = result.holder
+    rival = Claim(3, "gov2", 103, DEFAULTS["emergency"], 15.0, emergency_id=7)
+    assert claim(held, rival, NOW).outcome == "refused"

@@ -122,3 +122,20 @@ def test_the_site_state_backend_chooses_the_store() -> None:
     assert isinstance(Services(load_settings(None)).ptz.store, MemoryControlStore)
     redis = Services(load_settings(None, state={"backend": "redis", "redis_url": REDIS_URL}))
     assert isinstance(redis.ptz.store, RedisControlStore)
+
+
+async def test_sessions_list_the_live_ones_and_revoke_ends_only_what_it_picks(
+    store: ControlStore,
+) -> None:
+    await store.claim(11, _claim(1))
+    await store.claim(12, Claim(2, "u2", 1, 30000, 15.0, emergency_id=5))
+    await store.claim(13, _claim(3, hold_s=0.05))
+    await asyncio.sleep(0.1)  # camera 13's session lapses
+    held = await store.sessions()
+    assert sorted(held) == [11, 12] and held[12].emergency_id == 5
+    kept = await store.revoke(11, lambda h: h.emergency_id == 5)
+    assert kept.outcome == "none" and (await store.holder(11)) is not None
+    ended = await store.revoke(12, lambda h: h.emergency_id == 5)
+    assert ended.outcome == "cleared" and ended.previous is not None
+    assert ended.previous.user_id == 2 and await store.holder(12) is None
+    assert (await store.revoke(14, lambda h: True)).outcome == "none"  # nobody held it

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -49,11 +50,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         with server.services.db.session() as session:
             gov = Agency(code="PKT-GOV", kind="governor_office", name_en="Governor's Office")
             police = Agency(code="PKT-POL", kind="police_station", name_en="Patong Police")
-            session.add_all([gov, police])
+            muni = Agency(code="PKT-MUNI", kind="municipality", name_en="Kathu Municipality")
+            session.add_all([gov, police, muni])
             session.flush()
             for name, role, agency_id, display in (
                 ("governor", Role.GOVERNOR, gov.id, "Governor's Office"),
                 ("desk", Role.DESK_OFFICER, police.id, "Desk officer"),
+                ("muni-desk", Role.DESK_OFFICER, muni.id, "Municipal desk"),
             ):
                 create_user(session, UserSpec(name, PASSWORD, agency_id, role, display), None)
         yield Site(server)
@@ -104,6 +107,48 @@ def test_declare_shows_banner_on_wall_within_a_second_and_end_removes_it(
     finally:
         desk_ctx.close()
         gov_ctx.close()
+
+
+def test_the_banner_shows_only_on_the_walls_in_scope(
+    browser: Browser, site: Site, tmp_path: Path
+) -> None:
+    """Scope: the police station. Its desk's wall shows the banner; the municipality's does not."""
+    desk_ctx = site.context(browser, "desk")
+    muni_ctx = site.context(browser, "muni-desk")
+    try:
+        desk, muni = desk_ctx.new_page(), muni_ctx.new_page()
+        open_wall(desk, site.url)
+        open_wall(muni, site.url)
+        with site.server.client() as gov:
+            r = gov.post("/api/v1/auth/login", json={"username": "governor", "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            police_id = next(
+                a["id"]
+                for a in gov.get("/api/v1/agencies").json()["items"]
+                if a["code"] == "PKT-POL"
+            )
+            scope = {"agency_ids": [police_id]}
+            body = {"type": "natural_disaster", "reason": "Flood in Patong", "duration_s": 300,
+                    "scope": scope, "include_command_center": False}  # fmt: skip
+            r = gov.post("/api/v1/emergency", json=body, headers={"Origin": site.url})
+            assert r.status_code == 201, r.text
+            try:
+                desk.wait_for_selector('#emergency-banner[data-state="active"]', timeout=5_000)
+                with muni.expect_response(
+                    lambda resp: "/api/v1/emergency" in resp.url and resp.status == 200
+                ) as polled:
+                    pass
+                assert polled.value.json()["in_scope"] is False
+                assert muni.locator("#emergency-banner").is_hidden()
+                desk.screenshot(path=str(tmp_path / "in-scope.png"))
+                muni.screenshot(path=str(tmp_path / "out-of-scope.png"))
+            finally:
+                assert (
+                    gov.delete("/api/v1/emergency", headers={"Origin": site.url}).status_code == 200
+                )
+    finally:
+        desk_ctx.close()
+        muni_ctx.close()
 
 
 def test_refusals_are_shown_as_text(browser: Browser, site: Site) -> None:

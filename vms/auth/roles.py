@@ -82,6 +82,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 GLOBAL_ROLES: frozenset[Role] = frozenset({Role.SYSTEM_ADMIN})
 # Roles whose audit view covers every agency (the command-center supervisor: "everything").
 AUDIT_ALL_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN})
+# Roles an agency administrator may give to the people of their own agency.
+AGENCY_ASSIGNABLE: frozenset[Role] = frozenset(
+    {Role.OPERATOR, Role.DESK_OFFICER, Role.AGENCY_ADMIN}
+)
+# Roles that verify the whole audit chain (it spans every agency), beside the global roles.
+AUDIT_VERIFY_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR})
+# Roles that read every station's watch coverage, beside the global roles.
+COVERAGE_ALL_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.GOVERNOR})
 # Roles that steer every agency's walls (the command center); others push to their own only.
 WALL_ALL_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN})
 

@@ -364,6 +364,10 @@ def print_banner(
         )
     lines += [
         f"  Emergency command: sign in as governor, then open {base}emergency",
+        "    choose the scope on the map or the agency list, declare (a few minutes); the walls",
+        "    in scope show the banner, the governor pushes to them locked and steers any PTZ",
+        "    camera (the holders are told why); at expiry everything is as before, and each",
+        "    agency's receipt is GET /api/v1/emergency/<id>/report?agency_id=<N>[&format=csv]",
         f"  Data-use requests: patong.desk1 requests footage at {base}evidence, patong.admin",
         "  approves it there, patong.desk1 downloads the signed export (of a recorded",
         "  central-link camera such as PKT-POL-PT-001, a range since the demo started)",

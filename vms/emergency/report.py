@@ -1,11 +1,19 @@
 """The receipt each affected agency gets: what was viewed, controlled and exported on its
-cameras during an emergency, and by whom - read from the audit trail, never written over it."""
+cameras during an emergency, and by whom - read from the audit trail, never written over it.
+
+`Receipt` is the data (the declaration, the agency, every act, the people); `document` turns it
+into a `ReportDocument` - a title, labelled facts, per-person summary and a table of plain
+strings - which any printer renders: `to_csv` here, a PDF renderer (`vms.pdf`) elsewhere.
+"""
 
 from __future__ import annotations
 
 import csv
+import importlib
+import importlib.util
 import io
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,7 +22,8 @@ from sqlalchemy.orm import Session
 from vms.access import as_utc
 from vms.audit import safe_cell
 from vms.db.models.emergency import EmergencyDeclaration
-from vms.db.models.identity import AuditRecord
+from vms.db.models.identity import AuditRecord, User
+from vms.db.models.registry import Agency
 
 KINDS = {"view": "viewed", "ptz": "controlled", "export": "exported"}
 COLUMNS = (
@@ -44,18 +53,97 @@ class ReceiptLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Person:
+    """One person who acted on the agency's cameras, and how often, by kind."""
+
+    username: str | None
+    user_agency_id: int | None
+    counts: dict[str, int]
+    under_override: int
+
+
+@dataclass(frozen=True, slots=True)
 class Receipt:
+    """One agency's receipt of one emergency; the declaration's facts travel with it."""
+
     emergency_id: int
     agency_id: int
     period_start: datetime
     period_end: datetime
     lines: list[ReceiptLine]
+    emergency_type: str = ""
+    reason: str = ""
+    declared_by: str | None = None
+    agency_code: str = ""
+    agency_name: str = ""
 
     def counts(self) -> dict[str, int]:
-        out = {kind: 0 for kind in KINDS.values()}
+        out = _zero()
         for line in self.lines:
             out[line.kind] = out.get(line.kind, 0) + 1
         return out
+
+    def people(self) -> list[Person]:
+        """Who did what, in the order they first acted."""
+        seen: dict[tuple[str | None, int | None], tuple[dict[str, int], list[int]]] = {}
+        for line in self.lines:
+            counts, marked = seen.setdefault((line.username, line.user_agency_id), (_zero(), [0]))
+            counts[line.kind] = counts.get(line.kind, 0) + 1
+            marked[0] += int(line.under_override)
+        return [Person(u, a, c, m[0]) for (u, a), (c, m) in seen.items()]
+
+
+def _zero() -> dict[str, int]:
+    return {kind: 0 for kind in (*KINDS.values(), "other")}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDocument:
+    """A receipt ready to print: every value already a string, in reading order."""
+
+    title: str
+    facts: list[tuple[str, str]]
+    summary_columns: tuple[str, ...]
+    summary: list[tuple[str, ...]]
+    columns: tuple[str, ...]
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+
+
+def document(rec: Receipt) -> ReportDocument:
+    """The receipt as a printable document (the CSV and PDF renderers read this)."""
+    kinds = tuple(_zero())
+    facts = [
+        ("Emergency", f"{rec.emergency_id} ({rec.emergency_type})"),
+        ("Reason", rec.reason),
+        ("Declared by", rec.declared_by or ""),
+        ("Agency", f"{rec.agency_name} ({rec.agency_code})".strip()),
+        ("Period (UTC)", f"{rec.period_start.isoformat()} - {rec.period_end.isoformat()}"),
+        *((f"Acts {kind}", str(n)) for kind, n in rec.counts().items()),
+    ]
+    summary = [
+        (p.username or "", "" if p.user_agency_id is None else str(p.user_agency_id),
+         *(str(p.counts.get(k, 0)) for k in kinds), str(p.under_override))
+        for p in rec.people()
+    ]  # fmt: skip
+    rows = [tuple(_text(getattr(line, name)) for name in COLUMNS) for line in rec.lines]
+    return ReportDocument(
+        title=f"Emergency {rec.emergency_id}: receipt for {rec.agency_name or rec.agency_code}",
+        facts=facts,
+        summary_columns=("username", "user_agency_id", *kinds, "under_override"),
+        summary=summary,
+        columns=COLUMNS,
+        rows=rows,
+    )
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def period(row: EmergencyDeclaration, now: datetime) -> tuple[datetime, datetime]:
@@ -99,14 +187,37 @@ def receipt(session: Session, row: EmergencyDeclaration, agency_id: int, now: da
         )
         for r in records
     ]
-    return Receipt(row.id, agency_id, start, end, lines)
+    agency = session.get(Agency, agency_id)
+    declarer = session.get(User, row.declared_by) if row.declared_by is not None else None
+    return Receipt(
+        row.id,
+        agency_id,
+        start,
+        end,
+        lines,
+        emergency_type=row.type,
+        reason=row.reason,
+        declared_by=declarer.username if declarer is not None else None,
+        agency_code=agency.code if agency is not None else "",
+        agency_name=(agency.name_en or agency.name_th or "") if agency is not None else "",
+    )
 
 
 def to_csv(rec: Receipt) -> str:
-    """The receipt as CSV (formula-injection safe), one act a row."""
+    """The receipt's table as CSV (formula-injection safe), one act a row."""
+    doc = document(rec)
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(COLUMNS)
-    for line in rec.lines:
-        writer.writerow([safe_cell(getattr(line, name)) for name in COLUMNS])
+    writer.writerow(doc.columns)
+    for row in doc.rows:
+        writer.writerow([safe_cell(cell) for cell in row])
     return buf.getvalue()
+
+
+def pdf_renderer() -> Callable[[ReportDocument], bytes] | None:
+    """`vms.pdf.render_document`, when the shared PDF module is installed; else None."""
+    if importlib.util.find_spec("vms.pdf") is None:
+        return None
+    module = importlib.import_module("vms.pdf")
+    render = getattr(module, "render_document", None)
+    return render if callable(render) else None

@@ -5,12 +5,15 @@ atomically, so one process and many agree.
 One session per camera. A claim (an explicit take, or the implicit one every command makes) by
 the holder renews it; by someone else it wins over a free or expired session, takes over from a
 strictly lower priority at once, and is refused against an equal or higher priority or any
-reservation. A reservation ignores priority until released or expired; only a priority at least
-the holder's may clear someone else's session.
+reservation. A reservation ignores priority until released or expired - except against the
+governor's emergency command (a claim carrying `emergency_id`), which takes over every session
+of a lower priority, reservations included. Only a priority at least the holder's may clear
+someone else's session; `revoke` ends a session that a condition picks (the emergency's edges).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -28,6 +31,8 @@ class Holder:
     priority: int
     until: float
     reserved: bool = False
+    emergency_id: int | None = None
+    """The emergency declaration this session was taken under (released at its end)."""
 
     def live(self, now: float) -> bool:
         return now < self.until
@@ -44,6 +49,7 @@ class Holder:
             priority=int(data["priority"]),
             until=float(data["until"]),
             reserved=bool(data.get("reserved", False)),
+            emergency_id=int(data["emergency_id"]) if data.get("emergency_id") else None,
         )
 
 
@@ -57,6 +63,7 @@ class Claim:
     priority: int
     hold_s: float
     reserve: bool = False
+    emergency_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,7 @@ def claim(current: Holder | None, request: Claim, now: float) -> ClaimResult:
             request.priority,
             until,
             live.reserved or request.reserve,
+            request.emergency_id,
         )
         return ClaimResult("renewed", renewed)
     mine = Holder(
@@ -101,10 +109,12 @@ def claim(current: Holder | None, request: Claim, now: float) -> ClaimResult:
         request.priority,
         until,
         request.reserve,
+        request.emergency_id,
     )
     if live is None:
         return ClaimResult("taken", mine)
-    if live.reserved or request.priority <= live.priority:
+    reservation_holds = live.reserved and request.emergency_id is None
+    if reservation_holds or request.priority <= live.priority:
         return ClaimResult("refused", live, live)
     return ClaimResult("took_over", mine, live)
 
@@ -119,3 +129,13 @@ def release(current: Holder | None, user_id: int, priority: int, now: float) -> 
     if priority >= current.priority:
         return ReleaseResult("cleared", current)
     return ReleaseResult("refused", current)
+
+
+def revoke(current: Holder | None, should: Callable[[Holder], bool], now: float) -> ReleaseResult:
+    """End the live session if `should(session)` says so (checked on the session as it is at
+    the atomic step, so a claim that came in between is never ended by mistake)."""
+    if current is None or not current.live(now):
+        return ReleaseResult("none")
+    if not should(current):
+        return ReleaseResult("none", current)  # kept as it is
+    return ReleaseResult("cleared", current)

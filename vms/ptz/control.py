@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from vms.access import ControlDecision
+from vms.access import ControlDecision, as_utc
 from vms.audit import AuditEntry, AuditTrail
 from vms.auth.principal import Principal
 from vms.errors import Conflict, VmsError
@@ -181,6 +181,9 @@ class PtzControl:
         """Claim control (renew, take, take over) or raise Conflict naming the holder."""
         reserve = reserve_minutes is not None
         hold_s = reserve_minutes * 60.0 if reserve_minutes else self.config.session_timeout_s
+        now = time.time()
+        if decision.emergency_ends_at is not None:  # lapses with the emergency, by time
+            hold_s = max(0.0, min(hold_s, as_utc(decision.emergency_ends_at).timestamp() - now))
         request = Claim(
             principal.user_id,
             principal.username,
@@ -188,8 +191,9 @@ class PtzControl:
             self.priority(decision),
             hold_s,
             reserve,
+            decision.emergency_id,
         )
-        result = await self.store.claim(target.camera_id, request, time.time())
+        result = await self.store.claim(target.camera_id, request, now)
         detail: dict[str, Any] = {
             "priority": request.priority,
             "standing": decision.standing,
@@ -275,6 +279,32 @@ class PtzControl:
                 },
             )
         await self._record(principal, "ptz.release", target, detail, notice)
+        return prev
+
+    async def end_session(
+        self,
+        principal: Principal,
+        target: Target,
+        should: Callable[[Holder], bool],
+        detail: dict[str, Any],
+        reason: str,
+    ) -> Holder | None:
+        """End the camera's session if `should(session)` holds at the atomic step (the
+        emergency's edges): audited as `ptz.release`, the holder told why by a notice."""
+        result = await self.store.revoke(target.camera_id, should)
+        prev = result.previous
+        if result.outcome != "cleared" or prev is None:
+            return None
+        notice = {
+            "user_id": prev.user_id,
+            "camera_id": target.camera_id,
+            "by": principal.username,
+            "by_agency": principal.agency_id,
+            "priority": self.config.priorities.of("emergency"),
+            "reason": reason,
+        }
+        full = {**detail, "holder": holder_out(prev), "reason": reason}
+        await self._record(principal, "ptz.release", target, full, (TAKEN_OVER, notice))
         return prev
 
     async def _record(

@@ -42,6 +42,16 @@ class ControlStore(Protocol):
         self, camera_id: int, user_id: int, priority: int, now: float | None = None
     ) -> ReleaseResult: ...
 
+    async def revoke(
+        self, camera_id: int, should: Callable[[Holder], bool], now: float | None = None
+    ) -> ReleaseResult:
+        """End the camera's live session if `should(session)` (vms.ptz.arbitration.revoke)."""
+        ...
+
+    async def sessions(self, now: float | None = None) -> dict[int, Holder]:
+        """Every live session of the site, by camera id."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -71,6 +81,20 @@ class _RuleStore:
             camera_id, lambda h: arbitration.release(h, user_id, priority, moment)
         )
 
+    async def revoke(
+        self, camera_id: int, should: Callable[[Holder], bool], now: float | None = None
+    ) -> ReleaseResult:
+        moment = time.time() if now is None else now
+        return await self._apply(camera_id, lambda h: arbitration.revoke(h, should, moment))
+
+    async def sessions(self, now: float | None = None) -> dict[int, Holder]:
+        moment = time.time() if now is None else now
+        held = await self._all()
+        return {cam: h for cam, h in sorted(held.items()) if h.live(moment)}
+
+    async def _all(self) -> dict[int, Holder]:
+        raise NotImplementedError
+
 
 class MemoryControlStore(_RuleStore):
     """Sessions of one process."""
@@ -81,6 +105,9 @@ class MemoryControlStore(_RuleStore):
 
     async def _read(self, camera_id: int) -> Holder | None:
         return self._sessions.get(camera_id)
+
+    async def _all(self) -> dict[int, Holder]:
+        return dict(self._sessions)
 
     async def _apply(self, camera_id: int, rule: Callable[[Holder | None], R]) -> R:
         async with self._lock:
@@ -108,6 +135,16 @@ class RedisControlStore(_RuleStore):
 
     async def _read(self, camera_id: int) -> Holder | None:
         return _decode(await self._client.get(self._key(camera_id)))
+
+    async def _all(self) -> dict[int, Holder]:
+        out: dict[int, Holder] = {}
+        async for raw_key in self._client.scan_iter(match=f"{self._prefix}*", count=500):
+            key = raw_key.decode() if isinstance(raw_key, bytes) else str(raw_key)
+            suffix = key.removeprefix(self._prefix)
+            holder = _decode(await self._client.get(key)) if suffix.isdigit() else None
+            if holder is not None:  # expired between the scan and the read otherwise
+                out[int(suffix)] = holder
+        return out
 
     async def _apply(self, camera_id: int, rule: Callable[[Holder | None], R]) -> R:
         key = self._key(camera_id)

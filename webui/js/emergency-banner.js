@@ -1,6 +1,7 @@
-// The emergency banner on every wall: polls GET /api/v1/emergency once a second (there is no
-// browser events stream yet) and shows the type, who declared it and when it ends, or hides.
-// Every value is set with textContent, never parsed as markup.
+// The emergency banner on the walls in its scope: polls GET /api/v1/emergency once a second
+// (there is no browser events stream yet) naming this wall (?wall=ID) and the cameras it shows,
+// and shows the type, who declared it and when it ends where the server says the page is in
+// scope (`in_scope`), or hides. Every value is set with textContent, never parsed as markup.
 
 const POLL_MS = 1_000;
 const TYPES = {
@@ -34,7 +35,7 @@ function describe(em) {
 
 export function show(em) {
   const el = banner();
-  if (!em || !em.active) {
+  if (!em || !em.active || em.in_scope === false) {
     el.hidden = true;
     el.textContent = "";
     delete el.dataset.emergencyId;
@@ -48,14 +49,28 @@ export function show(em) {
   el.hidden = false;
 }
 
+/** The state URL naming this wall and the cameras on its tiles now. */
+function stateUrl() {
+  const query = new URLSearchParams();
+  const wall = new URLSearchParams(window.location.search).get("wall");
+  if (wall && /^\d+$/.test(wall)) query.set("wall_id", wall);
+  const ids = new Set();
+  for (const v of document.querySelectorAll("video[data-camera-id]")) {
+    if (/^\d+$/.test(v.dataset.cameraId)) ids.add(v.dataset.cameraId);
+  }
+  for (const id of [...ids].slice(0, 100)) query.append("camera_ids", id);
+  const qs = query.toString();
+  return qs ? `/api/v1/emergency?${qs}` : "/api/v1/emergency";
+}
+
 async function poll() {
   try {
-    const resp = await fetch("/api/v1/emergency", {
+    const resp = await fetch(stateUrl(), {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     });
     if (resp.ok) show(await resp.json());
-    else if (resp.status === 401) show(null);
+    else if (resp.status === 401 || resp.status === 404) show(null);
   } catch {
     // the server is restarting: keep the last banner and ask again
   }

@@ -1,7 +1,13 @@
-// The governor's office page: declare (type, reason, duration, scope from the agency list),
-// confirm, extend and end. The server decides who may; its refusals are shown as text.
+// The governor's office page: declare (type, reason, duration, scope from the agency list or
+// the map), confirm, extend and end. The server decides who may; its refusals are shown as
+// text. The map (map.js) draws where each agency has cameras (GET /api/v1/emergency/map);
+// clicking a camera adds or removes its agency from the scope, in step with the list.
+
+import { MapView } from "./map.js";
 
 const $ = (sel) => document.querySelector(sel);
+let mapView = null;
+let points = new Map(); // map point id -> its agency id
 
 async function call(method, path, body) {
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
@@ -107,7 +113,52 @@ $("#em-extend").addEventListener(
 );
 $("#em-end").addEventListener("click", act(() => call("DELETE", "/emergency")));
 
+function agencyBox(agencyId) {
+  return document.querySelector(`input[name="em-agency"][value="${Number(agencyId)}"]`);
+}
+
+/** Colour the map's points of the agencies chosen, and name them below the map. */
+function paintMap() {
+  if (!mapView) return;
+  const chosen = [];
+  for (const box of document.querySelectorAll('input[name="em-agency"]:checked')) {
+    chosen.push(box.parentElement.textContent.trim());
+  }
+  for (const g of mapView.svg.querySelectorAll(".marker")) {
+    const box = agencyBox(points.get(g.dataset.cameraId));
+    g.dataset.chosen = String(Boolean(box && box.checked));
+  }
+  $("#em-map-chosen").textContent = chosen.length ? `In scope: ${chosen.join(", ")}` : "";
+}
+
+function pickOnMap(pointId) {
+  const box = agencyBox(points.get(pointId));
+  if (!box) return;
+  box.checked = !box.checked;
+  document.querySelector('input[name="em-scope"][value="chosen"]').checked = true;
+  paintMap();
+}
+
+function startMap() {
+  const root = $("#em-map");
+  mapView = new MapView(root, {
+    onPick: pickOnMap,
+    source: async () => {
+      const items = await call("GET", "/emergency/map");
+      points = new Map(items.map((p) => [String(p.id), p.agency_id]));
+      return items;
+    },
+  });
+  mapView.onDraw = (items) => {
+    mapView.info.textContent = `${items.length} cameras with a position`;
+    paintMap();
+  };
+  mapView.refresh();
+  $("#em-agencies").addEventListener("change", paintMap);
+}
+
 act(async () => {
   await loadAgencies();
+  startMap();
 })();
 window.setInterval(() => refresh().catch(() => {}), 2_000);

@@ -1,5 +1,6 @@
 // Map view without internet tiles: every camera with a position drawn as a dot on an SVG scaled
 // to the cameras' bounding box, coloured by health. Click a dot to open that feed on the wall.
+// `source` (optional) gives other points to draw (the governor's scope map: agencies' cameras).
 
 import { listCameras } from "./api.js";
 import { healthOf, latLon, remember } from "./directory.js";
@@ -35,9 +36,10 @@ export function projector(points) {
 }
 
 export class MapView {
-  constructor(root, { onPick }) {
+  constructor(root, { onPick, source }) {
     this.root = root;
     this.onPick = onPick;
+    this.source = source || (async () => (await listCameras({ limit: 500 })).items || []);
     this.timer = null;
     this.seq = 0;
     this.svg = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "map-svg", role: "img" });
@@ -67,7 +69,7 @@ export class MapView {
     const seq = ++this.seq;
     let items;
     try {
-      items = (await listCameras({ limit: 500 })).items || [];
+      items = await this.source();
     } catch (err) {
       this.info.textContent = err.message;
       return;
@@ -102,5 +104,6 @@ export class MapView {
     }
     this.svg.replaceChildren(...nodes);
     this.info.textContent = t("map.count", { n: placed.length, total: items.length });
+    if (this.onDraw) this.onDraw(items);
   }
 }

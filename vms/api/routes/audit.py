@@ -9,12 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
+from vms.access_objects import AccessContext, AuditAction, require_audit
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from vms.audit import AuditQuery, search, to_csv
 from vms.auth.principal import Principal
-from vms.auth.roles import Permission
 from vms.db.models.identity import AuditRecord
-from vms.errors import Forbidden
 from vms.inputs import Moment
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -62,8 +61,7 @@ Filters = Annotated[AuditQuery, Depends(audit_filters)]
 
 
 def _require(principal: Principal) -> None:
-    if not principal.can(Permission.VIEW_AUDIT):
-        raise Forbidden("reading the audit trail needs view_audit")
+    require_audit(AccessContext.of(principal), AuditAction.READ)
 
 
 def _out(r: AuditRecord) -> AuditOut:
@@ -120,9 +118,7 @@ def export_csv(
 @router.get("/verify")
 def verify(principal: CurrentPrincipal, services: ServicesDep) -> VerifyOut:
     """Walk the whole chain (supervisor and system administrator: it spans every agency)."""
-    _require(principal)
-    if not principal.is_global and principal.role != "supervisor":
-        raise Forbidden("verifying the whole trail is for the supervisor or system administrator")
+    require_audit(AccessContext.of(principal, services.emergency.override()), AuditAction.VERIFY)
     result = services.identity.audit.verify()
     return VerifyOut(
         ok=result.ok, checked=result.checked, first_broken=result.first_broken, reason=result.reason

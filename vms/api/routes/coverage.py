@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from vms.access import require_agency
+from vms.access_objects import AccessContext, coverage_scope
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
 from vms.audit import AuditEntry
 from vms.auth.principal import Principal
@@ -15,7 +16,7 @@ from vms.auth.roles import Permission
 from vms.coverage import record_heartbeat
 from vms.db.models.identity import CoverageRequirement
 from vms.db.models.registry import Agency
-from vms.errors import Forbidden, NotFound
+from vms.errors import NotFound
 from vms.inputs import Day, InputModel
 
 router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
@@ -55,13 +56,7 @@ class RequirementIn(InputModel):
 
 def _scope(principal: Principal) -> int | None:
     """None: every station; otherwise only the caller's own agency."""
-    if principal.can(Permission.VIEW_COVERAGE) and (
-        principal.is_global or principal.role in ("supervisor", "governor")
-    ):
-        return None
-    if principal.can(Permission.VIEW_COVERAGE) or principal.can(Permission.KEEP_WATCH):
-        return principal.agency_id
-    raise Forbidden("viewing coverage needs view_coverage")
+    return coverage_scope(AccessContext.of(principal))
 
 
 @router.post("/heartbeat", status_code=204)

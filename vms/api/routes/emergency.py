@@ -3,26 +3,45 @@ and each agency's receipt. Every change is audited in its own unit of work, then
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from anyio import from_thread
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vms.access import require_emergency_report
+from vms.access import (
+    WallAction,
+    require_emergency_command,
+    require_emergency_report,
+    require_wall,
+)
+from vms.access_objects import AccessContext, decide_emergency_history
 from vms.api.deps import CurrentPrincipal, ServicesDep, SessionDep
-from vms.auth.roles import Permission
+from vms.auth.principal import Principal
 from vms.db.models.emergency import EmergencyDeclaration
 from vms.db.models.identity import User
-from vms.db.models.registry import Agency
+from vms.db.models.registry import Agency, Camera
 from vms.db.models.walls import Wall
-from vms.emergency.report import receipt, to_csv
-from vms.emergency.service import DeclarationSpec, EmergencyType, Scope, effective_state
-from vms.errors import Forbidden, NotFound
+from vms.emergency.banner import page_in_scope
+from vms.emergency.report import document, pdf_renderer, receipt, to_csv
+from vms.emergency.service import (
+    DeclarationSpec,
+    EmergencyType,
+    Scope,
+    effective_state,
+    to_override,
+)
+from vms.errors import Forbidden, NotAcceptable, NotFound
+from vms.ptz.emergency import release_sessions, take_over_sessions
+from vms.services import Services
 from vms.walls import commit_and_announce, follow_emergency
 
 router = APIRouter(prefix="/api/v1/emergency", tags=["emergency"])
+log = logging.getLogger(__name__)
 
 
 class ScopeIn(BaseModel):
@@ -82,6 +101,11 @@ class EmergencyOut(BaseModel):
     include_command_center: bool
     ended_at: datetime | None
     ended_by: str | None
+    in_scope: bool | None = Field(
+        None,
+        description="On GET: whether the asking wall or page is in the scope (the banner "
+        "shows only there); null in the answers of changes.",
+    )
 
 
 class ReceiptLineOut(BaseModel):
@@ -95,14 +119,29 @@ class ReceiptLineOut(BaseModel):
     under_override: bool
 
 
+class PersonOut(BaseModel):
+    """One person who acted on the agency's cameras: how often, by kind."""
+
+    username: str | None
+    user_agency_id: int | None
+    counts: dict[str, int]
+    under_override: int = Field(description="How many of their acts only the override allowed.")
+
+
 class ReceiptOut(BaseModel):
     """What was done on one agency's cameras during the emergency, and by whom."""
 
     emergency_id: int
+    emergency_type: str
+    reason: str
+    declared_by: str | None
     agency_id: int
+    agency_code: str
+    agency_name: str
     period_start: datetime
     period_end: datetime
     counts: dict[str, int]
+    people: list[PersonOut]
     lines: list[ReceiptLineOut]
 
 
@@ -132,17 +171,63 @@ def _out(session: Session, row: EmergencyDeclaration, now: datetime) -> Emergenc
         include_command_center=row.include_command_center,
         ended_at=row.ended_at,
         ended_by=ender.username if ender else None,
+        in_scope=None,
     )
 
 
-@router.get("")
+def _ptz_edge(
+    services: Services, principal: Principal, row: EmergencyDeclaration, edge: str
+) -> None:
+    """After the commit: at the start, end the sessions on the cameras in scope; at the end,
+    those taken under it (vms.ptz.emergency). The holders are told why. The change has
+    happened by now: a failure here is logged, never the answer (the sessions lapse by
+    themselves within the session timeout, and the override's claims win anyway)."""
+    try:
+        if edge == "start":
+            if row.state != "active":
+                return  # pending confirmation: nothing taken over yet
+            why = (f"emergency {row.id} ({row.type}) declared by {principal.username}: the "
+                   "governor's office takes command of this camera")  # fmt: skip
+            override = to_override(row, frozenset())
+            from_thread.run(take_over_sessions, services.ptz, services.db, principal, override, why)
+        else:
+            why = f"emergency {row.id} ended by {principal.username}: control is handed back"
+            from_thread.run(release_sessions, services.ptz, services.db, principal, row.id, why)
+    except Exception:
+        log.exception("emergency %s: the PTZ sessions at its %s were not changed", row.id, edge)
+
+
+@router.get("", responses={404: {"description": "No such wall, or not the caller's to see."}})
 def current(
-    _principal: CurrentPrincipal, services: ServicesDep, session: SessionDep
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    session: SessionDep,
+    wall_id: int | None = Query(None, description="The wall asking (opened as /?wall=ID)."),
+    camera_ids: Annotated[
+        list[int] | None,
+        Query(max_length=100, description="The cameras the page shows now (its own layout)."),
+    ] = None,
 ) -> EmergencyOut | Inactive:
-    """The emergency pending or in force, or `{"active": false}` (every signed-in wall polls)."""
+    """The emergency pending or in force, or `{"active": false}` (every signed-in wall polls).
+    `in_scope` says whether the asking wall (`wall_id`, and the cameras it shows) or page is
+    in its scope: a wall is when its agency is, or any camera on it is (vms.emergency.banner).
+    """
     now = datetime.now(UTC)
+    wall = None
+    if wall_id is not None:
+        wall = session.get(Wall, wall_id)
+        missing = f"wall {wall_id} not found"
+        if wall is None:
+            raise NotFound(missing)
+        require_wall(principal, WallAction.VIEW, wall, not_found=missing,
+                     emergency=services.emergency.override())  # fmt: skip
     row = services.emergency.current(session, now)
-    return Inactive() if row is None else _out(session, row, now)
+    if row is None:
+        return Inactive()
+    out = _out(session, row, now)
+    scope = to_override(row, frozenset())
+    out.in_scope = page_in_scope(session, principal, scope, wall, camera_ids or [], now)
+    return out
 
 
 @router.post("", status_code=201)
@@ -158,6 +243,7 @@ def declare(
     row = services.emergency.declare(session, principal, spec, now)
     session.commit()
     services.emergency.announce(row, "declare")
+    _ptz_edge(services, principal, row, "start")
     return _out(session, row, now)
 
 
@@ -170,6 +256,7 @@ def confirm(
     row = services.emergency.confirm(session, principal, now)
     session.commit()
     services.emergency.announce(row, "confirm")
+    _ptz_edge(services, principal, row, "start")
     return _out(session, row, now)
 
 
@@ -203,6 +290,7 @@ def end(principal: CurrentPrincipal, services: ServicesDep, session: SessionDep)
     row = services.emergency.end(session, principal, now, follow)
     commit_and_announce(session, services.events, walls)  # back to their own layouts
     services.emergency.announce(row, "end")
+    _ptz_edge(services, principal, row, "end")
     return _out(session, row, now)
 
 
@@ -211,12 +299,41 @@ def history(
     principal: CurrentPrincipal, services: ServicesDep, session: SessionDep
 ) -> list[EmergencyOut]:
     """Every declaration, newest first (the governor's office and auditors)."""
-    if not (principal.can(Permission.DECLARE_EMERGENCY) or principal.can(Permission.VIEW_AUDIT)):
-        raise Forbidden(
-            "not allowed: the emergency history is for the governor's office and auditors"
-        )
+    decision = decide_emergency_history(AccessContext.of(principal, services.emergency.override()))
+    if not decision:
+        raise Forbidden(decision.reason)
     now = datetime.now(UTC)
     return [_out(session, row, now) for row in services.emergency.history(session)]
+
+
+class MapPointOut(BaseModel):
+    """Where one agency has a camera: no camera name, id or address, only whose and where."""
+
+    id: int = Field(description="A number for this answer only, not a camera id.")
+    agency_id: int
+    name_en: str = Field(description="The owning agency's name (the map's label).")
+    latitude: float
+    longitude: float
+
+
+@router.get("/map", responses={403: {"description": "Not the governor's office."}})
+def scope_map(principal: CurrentPrincipal, session: SessionDep) -> list[MapPointOut]:
+    """Every active camera's position and owning agency, for choosing the scope on a map (the
+    governor's office only; before a declaration it cannot see the cameras themselves)."""
+    require_emergency_command(principal)
+    rows = session.execute(
+        select(Camera.agency_id, Agency.name_en, Agency.code, Camera.latitude, Camera.longitude)
+        .join(Agency, Agency.id == Camera.agency_id)
+        .where(Camera.state == "active", Camera.latitude.is_not(None))
+        .where(Camera.longitude.is_not(None))
+        .order_by(Camera.agency_id, Camera.id)
+    ).all()
+    points = [(a, name or code, lat, lon) for a, name, code, lat, lon in rows]
+    return [
+        MapPointOut(id=i + 1, agency_id=a, name_en=name, latitude=lat, longitude=lon)
+        for i, (a, name, lat, lon) in enumerate(points)
+        if lat is not None and lon is not None
+    ]
 
 
 @router.get(
@@ -227,7 +344,10 @@ def history(
             "model": ReceiptOut,
             "content": {"text/csv": {"schema": {"type": "string"}}},
             "description": "The receipt as JSON, or as CSV with format=csv.",
-        }
+        },
+        403: {"description": "Not the governor's office, an auditor, or the agency's own."},
+        404: {"description": "No such emergency or agency."},
+        406: {"description": "format=pdf while this server has no PDF renderer."},
     },
 )
 def report(
@@ -235,7 +355,9 @@ def report(
     principal: CurrentPrincipal,
     session: SessionDep,
     agency_id: int = Query(description="The agency whose cameras the receipt covers."),
-    format: Literal["json", "csv"] = Query("json", description="json, or csv for printing."),
+    format: Literal["json", "csv", "pdf"] = Query(
+        "json", description="json; csv for a spreadsheet; pdf where a PDF renderer is installed."
+    ),
 ) -> ReceiptOut | Response:
     """One agency's receipt: what was viewed, controlled, exported on its cameras, by whom."""
     require_emergency_report(principal, agency_id)
@@ -245,6 +367,19 @@ def report(
     if session.get(Agency, agency_id) is None:
         raise NotFound(f"agency {agency_id} not found")
     rec = receipt(session, row, agency_id, datetime.now(UTC))
+    if format == "pdf":
+        render = pdf_renderer()
+        if render is None:
+            raise NotAcceptable(
+                "format=pdf: this server has no PDF renderer (vms.pdf) yet; "
+                "ask for format=json or format=csv"
+            )
+        name = f"emergency-{emergency_id}-agency-{agency_id}.pdf"
+        return Response(
+            render(document(rec)),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     if format == "csv":
         name = f"emergency-{emergency_id}-agency-{agency_id}.csv"
         return Response(
@@ -254,13 +389,19 @@ def report(
         )
     return ReceiptOut(
         emergency_id=rec.emergency_id,
+        emergency_type=rec.emergency_type,
+        reason=rec.reason,
+        declared_by=rec.declared_by,
         agency_id=rec.agency_id,
+        agency_code=rec.agency_code,
+        agency_name=rec.agency_name,
         period_start=rec.period_start,
         period_end=rec.period_end,
         counts=rec.counts(),
-        lines=[ReceiptLineOut(**_line_fields(line)) for line in rec.lines],
+        people=[PersonOut(**_line_fields(p, PersonOut)) for p in rec.people()],
+        lines=[ReceiptLineOut(**_line_fields(line, ReceiptLineOut)) for line in rec.lines],
     )
 
 
-def _line_fields(line: object) -> dict[str, Any]:
-    return {name: getattr(line, name) for name in ReceiptLineOut.model_fields}
+def _line_fields(item: object, model: type[BaseModel]) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in model.model_fields}

@@ -12,9 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from vms.access_objects import AccessContext, LayoutAction, require_layout
 from vms.api.deps import CurrentPrincipal, SessionDep
+from vms.auth.principal import Principal
 from vms.db.models.layouts import Layout
-from vms.errors import Conflict, Forbidden, NotFound
+from vms.errors import Conflict, NotFound
 from vms.inputs import MAX_INT, InputModel
 
 router = APIRouter(prefix="/api/v1/layouts", tags=["layouts"])
@@ -151,17 +153,14 @@ def _out(layout: Layout, owner: str) -> LayoutOut:
     )
 
 
-def _visible(session: SessionDep, layout_id: int, owner: str) -> Layout:
+def _layout(
+    session: SessionDep, layout_id: int, principal: Principal, action: LayoutAction
+) -> Layout:
     layout = session.get(Layout, layout_id)
-    if layout is None or not (layout.shared or layout.owner == owner):
+    if layout is None:
         raise NotFound(f"no layout {layout_id}")
-    return layout
-
-
-def _owned(session: SessionDep, layout_id: int, owner: str) -> Layout:
-    layout = _visible(session, layout_id, owner)
-    if layout.owner != owner:
-        raise Forbidden(f"layout {layout_id} belongs to someone else; save a copy instead")
+    ctx = AccessContext.of(principal)
+    require_layout(ctx, action, layout_id, layout.owner, layout.shared)
     return layout
 
 
@@ -207,17 +206,19 @@ def create_layout(body: LayoutIn, session: SessionDep, owner: OwnerDep) -> Layou
 
 
 @router.get("/{layout_id}", response_model=LayoutOut)
-def get_layout(layout_id: int, session: SessionDep, owner: OwnerDep) -> LayoutOut:
+def get_layout(layout_id: int, session: SessionDep, principal: CurrentPrincipal) -> LayoutOut:
     """One layout the caller owns or that is shared."""
-    return _out(_visible(session, layout_id, owner), owner)
+    layout = _layout(session, layout_id, principal, LayoutAction.SEE)
+    return _out(layout, principal.username)
 
 
 @router.put("/{layout_id}", response_model=LayoutOut)
 def replace_layout(
-    layout_id: int, body: LayoutIn, session: SessionDep, owner: OwnerDep
+    layout_id: int, body: LayoutIn, session: SessionDep, principal: CurrentPrincipal
 ) -> LayoutOut:
     """Overwrite one of the caller's layouts."""
-    layout = _owned(session, layout_id, owner)
+    owner = principal.username
+    layout = _layout(session, layout_id, principal, LayoutAction.CHANGE)
     layout.name = body.name
     layout.shared = body.shared
     layout.grid = body.grid
@@ -227,8 +228,8 @@ def replace_layout(
 
 
 @router.delete("/{layout_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_layout(layout_id: int, session: SessionDep, owner: OwnerDep) -> Response:
+def delete_layout(layout_id: int, session: SessionDep, principal: CurrentPrincipal) -> Response:
     """Delete one of the caller's layouts."""
-    session.delete(_owned(session, layout_id, owner))
+    session.delete(_layout(session, layout_id, principal, LayoutAction.CHANGE))
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

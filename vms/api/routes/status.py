@@ -13,10 +13,12 @@ from fastapi import APIRouter, Path, Query, Response
 
 from ingest.packet import StreamKey
 from ingest.snapshot import MAX_WIDTH, MIN_WIDTH, SnapshotUnavailable
-from vms.access import check_camera
+from vms.access import Decision, require
 from vms.api.deps import CurrentPrincipal, ServicesDep
+from vms.audit import AuditEntry
 from vms.auth.principal import Principal
 from vms.auth.roles import Permission
+from vms.db.models.registry import Camera
 from vms.errors import NotFound, Unavailable
 from vms.services import Services
 
@@ -34,16 +36,28 @@ def _known_streams(services: Services, camera_id: int) -> list[StreamKey]:
     return known
 
 
-def _check(services: Services, principal: Principal, camera_id: int) -> None:
+def _check(services: Services, principal: Principal, camera_id: int) -> tuple[Decision, int]:
+    """Allow or raise; the decision and the camera's agency (blocking: SQL)."""
     missing = f"no camera {camera_id} is being pulled"
-    check_camera(
-        services.db,
-        principal,
-        Permission.VIEW_LIVE,
-        camera_id,
-        not_found=missing,
-        emergency=services.emergency.override(),
-    )
+    with services.db.session() as session:
+        camera = session.get(Camera, camera_id)
+        if camera is None:
+            raise NotFound(missing)
+        emergency = services.emergency.override()
+        decision = require(
+            principal, Permission.VIEW_LIVE, camera, not_found=missing, emergency=emergency
+        )
+        return decision, camera.agency_id
+
+
+def _audit_snapshot(
+    services: Services, principal: Principal, camera_id: int, agency_id: int, emergency_id: int
+) -> None:
+    """A snapshot only the override allowed is a view under it: recorded, marked (blocking)."""
+    detail = {"emergency_id": emergency_id, "under_emergency": True}
+    entry = AuditEntry.by(principal, "view.snapshot", camera_id=camera_id,
+                          camera_agency_id=agency_id, detail=detail)  # fmt: skip
+    services.identity.audit.append(entry)
 
 
 @router.get("/{camera_id}/status")
@@ -72,7 +86,7 @@ async def camera_snapshot(
     width: Annotated[int | None, Query(ge=MIN_WIDTH, le=MAX_WIDTH)] = None,
 ) -> Response:
     """A JPEG of the camera's latest keyframe, optionally scaled to `width` pixels."""
-    await asyncio.to_thread(_check, services, principal, camera_id)
+    decision, agency_id = await asyncio.to_thread(_check, services, principal, camera_id)
     key = StreamKey(camera_id, stream)
     if key not in _known_streams(services, camera_id):
         raise NotFound(f"camera {camera_id} has no {stream} stream")
@@ -82,4 +96,8 @@ async def camera_snapshot(
         raise Unavailable(
             str(exc), details={"retry_after_s": 2}, headers={"Retry-After": "2"}
         ) from None
+    if decision.emergency_id is not None:
+        await asyncio.to_thread(
+            _audit_snapshot, services, principal, camera_id, agency_id, decision.emergency_id
+        )
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

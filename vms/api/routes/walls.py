@@ -368,7 +368,10 @@ def _clear(
     if action is WallAction.UNLOCK and not domain.locked(wall, now):
         raise Conflict(f"the push on wall {wall_id} is not locked")
     name = "wall.return" if action is WallAction.RETURN else "wall.unlock"
-    domain.clear(session, services.identity.audit, p, wall, name, now)
+    decision = decide_wall(p, action, wall, locked=domain.locked(wall, now), emergency=em, now=now)
+    domain.clear(
+        session, services.identity.audit, p, wall, name, now, emergency_id=decision.emergency_id
+    )
     domain.commit_and_announce(session, services.events, [wall])
     return _out(session, p, wall, em)
 
