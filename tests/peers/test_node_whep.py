@@ -77,10 +77,16 @@ def assert_played(result: dict[str, Any]) -> None:
     assert result["delete"] in (200, 204)  # a clean DELETE: the session was still there
 
 
-def test_all_candidates_in_the_offer_actpass(site: WallSite, bearer: str) -> None:
-    result = play(site, bearer)
+# what our answer must say for each offered role: actpass gets passive (we are the DTLS server)
+ANSWER_SETUP = {"actpass": "passive", "active": "passive", "passive": "active"}
+
+
+@pytest.mark.parametrize("cert", ["ecdsa", "rsa"])
+@pytest.mark.parametrize("setup", ["actpass", "active", "passive"])
+def test_all_candidates_in_the_offer(site: WallSite, bearer: str, setup: str, cert: str) -> None:
+    result = play(site, bearer, "--setup", setup, "--cert", cert)
     assert_played(result)
-    assert result["answer_setup"] == "passive"  # we take the DTLS server side for actpass
+    assert result["answer_setup"] == ANSWER_SETUP[setup]
 
 
 def test_trickle_ice_through_patch(site: WallSite, bearer: str) -> None:

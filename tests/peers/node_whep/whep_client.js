@@ -8,15 +8,27 @@
 //  "first_frame_ms"}.
 //
 //   node whep_client.js URL [--header 'Authorization: Bearer T'] [--frames 10] [--timeout 15]
-//        [--trickle] [--setup actpass|active|passive] [--no-h264]
+//        [--trickle] [--setup actpass|active|passive] [--cert ecdsa|rsa] [--no-h264]
+//
+// --setup rewrites the offer's a=setup (werift offers actpass) and werift takes the role the
+// answer leaves it; --cert makes a self-signed ECDSA P-256 (werift's default kind) or RSA-2048
+// certificate with werift's own generator.
+// WHEP_DEBUG=1 in the environment prints the offer and the answer to stderr.
 "use strict";
 
-const { RTCPeerConnection, RTCRtpCodecParameters } = require("werift");
+const {
+  CipherContext,
+  HashAlgorithm,
+  NamedCurveAlgorithm,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  SignatureAlgorithm,
+} = require("werift");
 
 const LOOPBACK = "127.0.0.1"; // the tests' only network; werift skips loopback unless told
 
 function parseArgs(argv) {
-  const args = { url: null, headers: {}, frames: 10, timeout: 15, trickle: false, setup: "actpass", h264: true };
+  const args = { url: null, headers: {}, frames: 10, timeout: 15, trickle: false, setup: "actpass", h264: true, cert: "ecdsa" };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--header") {
@@ -27,6 +39,7 @@ function parseArgs(argv) {
     else if (a === "--trickle") args.trickle = true;
     else if (a === "--setup") args.setup = argv[++i];
     else if (a === "--no-h264") args.h264 = false;
+    else if (a === "--cert") args.cert = argv[++i];
     else if (!args.url) args.url = a;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -143,7 +156,14 @@ async function main() {
         }),
       ]
     : [new RTCRtpCodecParameters({ mimeType: "video/VP8", clockRate: 90000 })];
+  const signature = { ecdsa: SignatureAlgorithm.ecdsa_3, rsa: SignatureAlgorithm.rsa_1 }[args.cert];
+  if (!signature) throw new Error(`--cert must be ecdsa or rsa, not ${args.cert}`);
+  const keys = await CipherContext.createSelfSignedCertificateWithKey(
+    { hash: HashAlgorithm.sha256_4, signature },
+    NamedCurveAlgorithm.secp256r1_23,
+  );
   const pc = new RTCPeerConnection({
+    dtls: { keys },
     codecs: { video },
     iceServers: [],
     iceAdditionalHostAddresses: [LOOPBACK],
@@ -212,6 +232,7 @@ async function main() {
       sdp = loopbackOnly(pc.localDescription.sdp);
     }
     sdp = sdp.replace(/a=setup:actpass/g, `a=setup:${args.setup}`);
+    if (process.env.WHEP_DEBUG) process.stderr.write(sdp + "\n");
     postedAt = performance.now();
     const r = await http("POST", args.url, sdp, { ...args.headers, "Content-Type": "application/sdp" });
     result.status = r.status;
@@ -221,6 +242,7 @@ async function main() {
     } else {
       location = new URL(r.headers.get("location"), args.url).toString();
       etag = r.headers.get("etag");
+      if (process.env.WHEP_DEBUG) process.stderr.write(r.text + "\n");
       const setup = r.text.match(/a=setup:(\w+)/);
       result.answer_setup = setup ? setup[1] : null;
       await pc.setRemoteDescription({ type: "answer", sdp: r.text });
