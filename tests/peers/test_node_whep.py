@@ -91,6 +91,7 @@ def test_trickle_ice_through_patch(site: WallSite, bearer: str) -> None:
     result = play(site, bearer, "--trickle")
     assert_played(result)
     assert result["patched"] >= 1  # its candidates went by PATCH, not in the offer
+    assert result["end_of_candidates"]  # and a PATCH with a=end-of-candidates, answered 204
 
 
 def test_offer_without_h264_is_a_clear_4xx(site: WallSite, bearer: str) -> None:

@@ -4,8 +4,8 @@
 // RTP and depacketizes H.264 itself (RFC 6184: single NAL, STAP-A, FU-A) into access units that
 // end on the marker bit; an access unit counts as a frame only when it is complete (no sequence
 // gap inside it, every FU-A started and ended). Then DELETEs the session and prints one JSON line:
-// {"status", "frames", "idr_frames", "broken", "delete", "patched", "error", "answer_setup",
-//  "first_frame_ms"}.
+// {"status", "frames", "idr_frames", "broken", "delete", "patched", "end_of_candidates", "error",
+//  "answer_setup", "first_frame_ms"}.
 //
 //   node whep_client.js URL [--header 'Authorization: Bearer T'] [--frames 10] [--timeout 15]
 //        [--trickle] [--setup actpass|active|passive] [--cert ecdsa|rsa] [--no-h264]
@@ -142,6 +142,7 @@ async function main() {
     broken: 0,
     delete: null,
     patched: 0,
+    end_of_candidates: false,
     error: null,
     answer_setup: null,
     first_frame_ms: null,
@@ -203,8 +204,10 @@ async function main() {
       const headers = { ...args.headers, "Content-Type": "application/trickle-ice-sdpfrag" };
       if (etag) headers["If-Match"] = etag;
       const r = await http("PATCH", location, frag.join("\r\n") + "\r\n", headers);
-      if (r.status === 204) result.patched += lines.filter((ln) => ln.startsWith("a=candidate:")).length;
-      else result.error = `PATCH answered ${r.status}: ${r.text.slice(0, 200)}`;
+      if (r.status === 204) {
+        result.patched += lines.filter((ln) => ln.startsWith("a=candidate:")).length;
+        if (lines.includes("a=end-of-candidates")) result.end_of_candidates = true;
+      } else result.error = `PATCH answered ${r.status}: ${r.text.slice(0, 200)}`;
     });
   };
   if (args.trickle) {
