@@ -9,8 +9,8 @@ handshake dies with "no shared cipher". Two choices, both taken:
   suite, and the client's certificate (RSA or ECDSA) only signs its CertificateVerify. This is
   what most WebRTC servers answer (the WHEP draft leaves it to the answerer).
 * our cipher list names the ECDHE-RSA suites too, so a client that insists on being the server
-  (`a=setup:passive`) may hold an RSA certificate. Harmless when we are the server: an ECDSA
-  certificate cannot select an RSA suite.
+  (`a=setup:passive`, answered `active`) may hold an RSA certificate. Harmless when we are the
+  server: an ECDSA certificate cannot select an RSA suite.
 
 Both reach into aiortc (the peer connection's certificate slot, the DTLS transport's role);
 tests/relay/test_library_internals.py fails the day either moves.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from aiortc import RTCPeerConnection
 from aiortc.rtcdtlstransport import RTCCertificate, SRTPProtectionProfile
+from aiortc.sdp import SessionDescription
 from OpenSSL import SSL
 
 # ECDSA first (our certificate, and browsers'), then RSA for DTLS servers holding an RSA key;
@@ -55,10 +56,18 @@ def use_relay_certificate(pc: RTCPeerConnection) -> None:
 
 def answer_actpass_as_server(pc: RTCPeerConnection) -> None:
     """After the remote offer is set, before `createAnswer()`: a DTLS transport the offer left
-    to us (`actpass`, aiortc's role "auto") becomes the DTLS server, so the answer says
-    `a=setup:passive`. An `active` offer already made it the server; a `passive` one the
-    client."""
+    to us (`actpass`) becomes the DTLS server, so the answer says `a=setup:passive`; one whose
+    offer said `passive` becomes the client (`a=setup:active`). aiortc leaves its role "auto"
+    for both (it only acts on an `active` offer, which already made it the server), and would
+    answer a `passive` offer `passive` too: two DTLS servers, which a client that keeps the
+    role it offered cannot connect with."""
+    offered: dict[str | None, str] = {
+        media.rtp.muxId: media.dtls.role
+        for media in SessionDescription.parse(pc.remoteDescription.sdp).media
+        if media.dtls is not None
+    }
     for transceiver in pc.getTransceivers():
         transport = transceiver.receiver.transport
         if transport._role == "auto":
-            transport._set_role("server")
+            passive = offered.get(transceiver.mid) == "server"
+            transport._set_role("client" if passive else "server")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh Debian machine of this kind:
 # Debian packages (GStreamer's RTSP server and webrtcbin, ffmpeg, Chromium) when missing, then a
-# virtual environment in .venv with this project and its Python dependencies.
+# virtual environment in .venv with this project and its Python dependencies, and the npm
+# packages of the werift interop client (npm ci, from its lock file).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,4 +42,18 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+
+# The werift WHEP viewer of the interop tests (tests/peers/node_whep): exact versions from its
+# package-lock.json, installed once here; the tests never download.
+NODE_CLIENT=tests/peers/node_whep
+node_stamp=$NODE_CLIENT/node_modules/.installed-$(sha1sum <"$NODE_CLIENT/package-lock.json" | cut -c1-12)
+if [ ! -f "$node_stamp" ]; then
+  if command -v npm >/dev/null; then
+    echo "bootstrap: npm ci in $NODE_CLIENT"
+    (cd "$NODE_CLIENT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    touch "$node_stamp"
+  else
+    echo "bootstrap: npm missing: the werift interop tests (tests/peers/test_node_whep.py) will fail"
+  fi
 fi

@@ -247,3 +247,25 @@ async def test_201_names_stun_servers_trickle_and_answers_actpass_as_dtls_server
     # we are the DTLS server, so a viewer's RSA certificate works (relay/dtls.py)
     assert "a=setup:passive" in r.text
     assert (await http.delete(server.url + r.headers["location"])).status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("offered", "answered"), [("actpass", "passive"), ("active", "passive"), ("passive", "active")]
+)
+async def test_answer_takes_the_dtls_role_the_offer_leaves(
+    server: ServerThread,
+    camera: Publisher,
+    http: httpx.AsyncClient,
+    offer: str,
+    offered: str,
+    answered: str,
+) -> None:
+    # a passive offer was once answered passive too (two DTLS servers): relay/dtls.py
+    r = await http.post(
+        endpoint(server),
+        content=offer.replace("a=setup:actpass", f"a=setup:{offered}"),
+        headers=SDP,
+    )
+    assert r.status_code == 201, r.text
+    assert re.findall(r"a=setup:(\w+)", r.text) == [answered]
+    assert (await http.delete(server.url + r.headers["location"])).status_code == 204

@@ -89,6 +89,25 @@ async def test_aiortc_dtls_role_is_settable_before_the_answer() -> None:
     await offer_pc.close()
 
 
+async def test_a_passive_offer_is_answered_active() -> None:
+    # aiortc leaves the role "auto" for a passive offer as for actpass; answering it passive
+    # would make two DTLS servers (found by the werift client, tests/peers/test_node_whep.py)
+    offer_pc = RTCPeerConnection()
+    offer_pc.addTransceiver("video", direction="recvonly")
+    await offer_pc.setLocalDescription(await offer_pc.createOffer())
+    offer = offer_pc.localDescription.sdp.replace("a=setup:actpass", "a=setup:passive")
+    pc = RTCPeerConnection()
+    await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+    transport = pc.getTransceivers()[0].receiver.transport
+    assert transport._role == "auto"
+    answer_actpass_as_server(pc)
+    assert transport._role == "client"
+    answer = await pc.createAnswer()
+    assert "a=setup:active" in answer.sdp
+    await pc.close()
+    await offer_pc.close()
+
+
 async def test_aiortc_sender_packs_what_our_track_gives_with_the_encoder_in_its_slot() -> None:
     # relay/session.py puts a SharedPacker into the sender's private encoder slot; the sender
     # must keep it (made only when None) and call its pack() for a non-Frame from recv()
