@@ -19,6 +19,7 @@ from vms.api.routes import grants as grants_routes
 from vms.api.routes import layouts as layouts_routes
 from vms.api.routes import ops as ops_routes
 from vms.api.routes import ptz as ptz_routes
+from vms.api.routes import site as site_routes
 from vms.api.routes import status as status_routes
 from vms.api.routes import users as users_routes
 from vms.api.routes import wall_events as wall_events_routes
@@ -76,6 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ptz_routes.events_router)
     app.include_router(walls_routes.router)
     app.include_router(wall_events_routes.router)
+    app.include_router(site_routes.router)
     mount_docs(app)
     mount_webui(app)
     return app

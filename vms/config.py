@@ -24,6 +24,7 @@ from vms.auth.config import AuthConfig
 from vms.emergency.config import EmergencyConfig
 from vms.errors import ConfigError
 from vms.ptz.config import PtzConfig
+from vms.site.config import SiteConfig
 
 
 class ServerConfig(BaseModel):
@@ -112,6 +113,7 @@ class Settings(BaseSettings):
     auth: AuthConfig = Field(default_factory=AuthConfig)  # type: ignore[arg-type]
     ptz: PtzConfig = Field(default_factory=PtzConfig)  # type: ignore[arg-type]
     emergency: EmergencyConfig = Field(default_factory=EmergencyConfig)  # type: ignore[arg-type]
+    site: SiteConfig = Field(default_factory=SiteConfig)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

@@ -32,6 +32,8 @@ from vms.events_redis import RedisEventBus
 from vms.ptz.control import DriverFactory, PtzControl
 from vms.ptz.onvif_factory import onvif_factory
 from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
+from vms.site.membership import LocalSite, RedisSite, build_site
+from vms.site.metrics import SiteCollector
 from vms.view_access import ViewAccessWatcher
 from vms.view_audit import ViewAudit
 
@@ -46,7 +48,7 @@ class Services:
         self.trusted_proxies = parse_networks(settings.server.trusted_proxies)
         self.db = Database(settings.database.url)
         self.events: EventBus = (
-            RedisEventBus(settings.state.redis_url)
+            RedisEventBus(settings.state.redis_url, prefix=settings.site.prefix() + "events:")
             if settings.state.backend == "redis"
             else InProcessEventBus()
         )
@@ -81,11 +83,22 @@ class Services:
             self.relay, self.db, self.identity.auth, self.events, emergency=self.emergency.override
         )
         self.metrics.register(RelayCollector(self.relay.stats))
-        self.camera_sync = CameraSync(
-            self.db, self.events, ingest=lambda: getattr(self, "ingest", None)
+        # the site decides which of the registry's cameras this process pulls (all, alone)
+        self.site: LocalSite | RedisSite = build_site(
+            settings.site,
+            backend=settings.state.backend,
+            redis_url=settings.state.redis_url,
+            host=settings.server.host,
+            port=settings.server.port,
+            ingest=lambda: getattr(self, "ingest", None),
+            viewers=lambda: len(self.relay),
         )
+        self.metrics.register(SiteCollector(self.site))
+        self.camera_sync = CameraSync(self.db, self.events, ingest=lambda: self.site)
         ptz_store: ControlStore = (
-            RedisControlStore(settings.state.redis_url)
+            RedisControlStore(
+                settings.state.redis_url, prefix=settings.site.prefix() + "ptz:session:"
+            )
             if settings.state.backend == "redis"
             else MemoryControlStore()
         )
@@ -108,6 +121,7 @@ class Services:
         await self.relay.start()
         await self.view_access.start()
         await self.ingest.start()
+        await self.site.start()
         await self.camera_sync.start()
         await self.ptz.start()
         self.started = True
@@ -116,6 +130,7 @@ class Services:
         """Stop the background parts in reverse order of start."""
         self.started = False
         await self.camera_sync.stop()
+        await self.site.stop()
         await self.ptz.stop()
         await self.ingest.stop()
         await self.view_access.stop()
@@ -127,4 +142,6 @@ class Services:
         self.db.dispose()
 
     def _camera_state(self, health: StreamHealth) -> None:
+        if not self.site.holds(health.key.camera_id):
+            return  # a lease lost (fenced): this process no longer speaks for the camera
         self.events.publish("camera.state", health.to_dict())

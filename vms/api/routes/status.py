@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from ingest.packet import StreamKey
 from ingest.snapshot import MAX_WIDTH, MIN_WIDTH, SnapshotUnavailable
@@ -19,6 +19,7 @@ from vms.auth.principal import Principal
 from vms.auth.roles import Permission
 from vms.errors import NotFound, Unavailable
 from vms.services import Services
+from vms.site.routing import REDIRECT_RESPONSE, to_owner
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["status"])
 
@@ -46,25 +47,35 @@ def _check(services: Services, principal: Principal, camera_id: int) -> None:
     )
 
 
-@router.get("/{camera_id}/status")
+@router.get("/{camera_id}/status", responses={**REDIRECT_RESPONSE})
 def camera_status(
-    camera_id: CameraId, services: ServicesDep, principal: CurrentPrincipal
+    request: Request, camera_id: CameraId, services: ServicesDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    """State of each stream of the camera: online/offline/..., the reason, fps, bitrate."""
+    """State of each stream of the camera: online/offline/..., the reason, fps, bitrate, and
+    the node of the site pulling it (elsewhere: 307 to that node)."""
     _check(services, principal, camera_id)
+    to_owner(request, services.site, camera_id)
+    node = services.site.node_name
     streams: dict[str, Any] = {}
     for key in _known_streams(services, camera_id):
         health = services.health.get(key)
-        streams[key.stream] = health.to_dict() if health else {"state": "starting"}
-    return {"camera_id": camera_id, "streams": streams}
+        streams[key.stream] = (health.to_dict() if health else {"state": "starting"}) | {
+            "node": node
+        }
+    return {"camera_id": camera_id, "node": node, "streams": streams}
 
 
 @router.get(
     "/{camera_id}/snapshot.jpg",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}, 503: {"description": "no picture now"}},
+    responses={
+        200: {"content": {"image/jpeg": {}}},
+        503: {"description": "no picture now"},
+        **REDIRECT_RESPONSE,
+    },
 )
 async def camera_snapshot(
+    request: Request,
     camera_id: CameraId,
     services: ServicesDep,
     principal: CurrentPrincipal,
@@ -73,6 +84,7 @@ async def camera_snapshot(
 ) -> Response:
     """A JPEG of the camera's latest keyframe, optionally scaled to `width` pixels."""
     await asyncio.to_thread(_check, services, principal, camera_id)
+    to_owner(request, services.site, camera_id)
     key = StreamKey(camera_id, stream)
     if key not in _known_streams(services, camera_id):
         raise NotFound(f"camera {camera_id} has no {stream} stream")

@@ -30,6 +30,7 @@ from vms.errors import (
     UnsupportedMediaType,
 )
 from vms.services import Services
+from vms.site.routing import REDIRECT_RESPONSE, to_owner
 
 router = APIRouter(tags=["whep"])
 
@@ -71,7 +72,10 @@ async def whep_options(request: Request, services: ServicesDep) -> Response:
     "/api/v1/cameras/{camera_id}/whep",
     status_code=201,
     response_class=Response,
-    responses={201: {"content": {SDP: {}}, "description": "SDP answer; Location names it"}},
+    responses={
+        201: {"content": {SDP: {}}, "description": "SDP answer; Location names it"},
+        **REDIRECT_RESPONSE,
+    },
 )
 async def whep_offer(
     request: Request,
@@ -87,6 +91,7 @@ async def whep_offer(
     offer = parse_offer(body)
     async with services.db.slot():
         key = await asyncio.to_thread(_allowed_stream, services, viewer, camera_id, stream)
+    to_owner(request, services.site, camera_id)
     try:
         session = await asyncio.wait_for(relay.open(key, offer, viewer), OPEN_TIMEOUT_S)
     except TimeoutError:
@@ -94,6 +99,8 @@ async def whep_offer(
             f"camera stream {key} did not start in time", headers=retry_after(5)
         ) from None
     location = f"{SESSIONS_PATH}/{session.id}"
+    if services.settings.state.backend == "redis":  # absolute: the client may have been redirected
+        location = services.site.node_url + location
     # the draft: a resource that takes trickle ICE says so in the 201 (Accept-Patch)
     headers = {"Location": location, "ETag": session.etag, "Accept-Patch": TRICKLE}
     links = _ice_links(relay)
