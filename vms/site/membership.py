@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 from ingest.spec import StreamSpec
 from vms.camera_sync import IngestTarget
 from vms.errors import Unavailable
-from vms.site.assign import winner
+from vms.site.assign import plan
 from vms.site.config import SiteConfig
 from vms.site.leases import LeaseStore
 from vms.site.nodes import NodeInfo, NodeRegistry
@@ -279,11 +279,11 @@ class RedisSite(_Base):
             log.warning("site: lost the lease on camera %d; no longer pulling it", lost)
         wanted = {s.key.camera_id for s in self._specs}
         owners = await self.leases.owners(wanted)
-        capacity = {name: n.capacity for name, n in live.items()}
+        assigned = plan(wanted, {name: n.capacity for name, n in live.items()})
         release = {c: t for c, t in self._held.items() if c not in wanted}
         acquire: list[int] = []
         for cam in wanted:
-            win = winner(cam, capacity)
+            win = assigned.get(cam)
             if cam in self._held:
                 if win is not None and win != self.node_name:
                     release[cam] = self._held[cam]
