@@ -31,6 +31,8 @@ return out
 
 _RENEW = """
 local out = {}
+local top = 0
+for i = 3, #ARGV do top = math.max(top, tonumber(ARGV[i])) end
 for i = 2, #KEYS do
   local mine = tonumber(ARGV[i + 1])
   local v = redis.call('GET', KEYS[i])
@@ -39,7 +41,7 @@ for i = 2, #KEYS do
     out[#out + 1] = mine
   elseif not v then
     local c = tonumber(redis.call('GET', KEYS[1]) or '0')
-    if c < mine then redis.call('SET', KEYS[1], mine) end
+    if c < top then redis.call('SET', KEYS[1], top) end
     local t = redis.call('INCR', KEYS[1])
     redis.call('SET', KEYS[i], ARGV[1] .. '|' .. t, 'PX', ARGV[2])
     out[#out + 1] = t
