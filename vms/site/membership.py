@@ -183,6 +183,7 @@ class RedisSite(_Base):
         self._live: dict[str, NodeInfo] = {}
         self._free_since: dict[int, float] = {}
         self._degraded = False
+        self._quiet_until = 0.0  # after Redis returns: renew only, let every node reclaim first
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
@@ -277,13 +278,20 @@ class RedisSite(_Base):
         self._held = await self.leases.renew(self._held)
         for lost in before - set(self._held):
             log.warning("site: lost the lease on camera %d; no longer pulling it", lost)
+        if self._degraded:
+            log.warning("site: Redis is back; reclaiming the %d cameras held", len(self._held))
+            self._quiet_until = time.monotonic() + lease_s
+        self._degraded = False
         wanted = {s.key.camera_id for s in self._specs}
         owners = await self.leases.owners(wanted)
+        quiet = time.monotonic() < self._quiet_until
         assigned = plan(wanted, {name: n.capacity for name, n in live.items()})
         release = {c: t for c, t in self._held.items() if c not in wanted}
         acquire: list[int] = []
         for cam in wanted:
             win = assigned.get(cam)
+            if quiet:
+                continue
             if cam in self._held:
                 if win is not None and win != self.node_name:
                     release[cam] = self._held[cam]
@@ -305,9 +313,6 @@ class RedisSite(_Base):
             self._free_since.pop(cam, None)
         self.moves += len(got)
         self._owners, self._live = owners, live
-        if self._degraded:
-            log.warning("site: Redis is back; holding %d cameras", len(self._held))
-        self._degraded = False
         self.ticks += 1
         if set(self._held) != before:
             await self._apply_local()
