@@ -31,6 +31,7 @@ from vms.site.assign import plan
 from vms.site.config import SiteConfig
 from vms.site.leases import LeaseStore
 from vms.site.nodes import NodeInfo, NodeRegistry
+from vms.site.proxy import NodeProxy
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,7 @@ class RedisSite(_Base):
         prefix = config.prefix()
         self.leases = LeaseStore(self._redis, prefix, name, config.lease_ms)
         self.registry = NodeRegistry(self._redis, prefix)
+        self.proxy = NodeProxy(name)
         self._held: dict[int, int] = {}  # camera id → fencing token
         self._owners: dict[int, tuple[str, int]] = {}
         self._live: dict[str, NodeInfo] = {}
@@ -233,6 +235,7 @@ class RedisSite(_Base):
         return [n.to_dict(now, lease_s) for n in found]
 
     async def start(self) -> None:
+        await self.proxy.start()
         self._task = asyncio.create_task(self._run(), name="site-membership")
 
     async def stop(self) -> None:
@@ -246,6 +249,7 @@ class RedisSite(_Base):
                 await self.leases.release(self._held)  # the others need not wait
                 await self.registry.leave(self.node_name)
         self._held.clear()
+        await self.proxy.stop()
         await self._redis.aclose()
 
     async def _run(self) -> None:

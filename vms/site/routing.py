@@ -1,42 +1,39 @@
-"""Requests for a camera pulled by another node of the site are redirected there (307).
+"""A request for a camera pulled by another node of the site is served there, through us.
 
-A 307 keeps the method and the body, so a WHEP client's POST of its offer reaches the owner
-unchanged (browsers' fetch, httpx, libsoup follow it); the owner's answer names its session by
-an absolute URL on itself, so PATCH and DELETE go straight there. Why a redirect and not a
-proxy: docs/SCALING.md.
+The node that received it forwards it (vms/site/proxy.py) and hands back the answer, so the
+caller — a browser wall on its own origin with its session cookie, or a WHEP player with a
+bearer token — never leaves the address it spoke to. A redirect would not do: on a
+cross-origin redirect browsers and HTTP libraries drop the Authorization header, and a cookie
+does not follow to another origin without CORS (docs/SCALING.md). WHEP sessions keep a
+Location on the node that was asked; it forwards their PATCH and DELETE the same way.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 
-from vms.errors import VmsError
-from vms.site.membership import Site
+from vms.errors import Unavailable
+from vms.site.membership import LocalSite, RedisSite
+from vms.site.proxy import forwarded
 
-
-class ServedElsewhere(VmsError):
-    """The camera is pulled by another node; `Location` names the same request there."""
-
-    status_code = 307
-    code = "served_elsewhere"
-
-
-REDIRECT_RESPONSE: dict[int | str, dict[str, Any]] = {
-    307: {"description": "pulled by another node of the site: see Location"}
+FORWARD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {"description": "the camera is moving between nodes, or its node cannot be reached"}
 }
 
 
-def to_owner(request: Request, site: Site, camera_id: int) -> None:
-    """Raise ServedElsewhere when another node pulls `camera_id` (call after the access check,
-    so a camera the caller may not see never reveals where it is pulled)."""
+async def elsewhere(
+    request: Request, site: LocalSite | RedisSite, camera_id: int, body: bytes | None = None
+) -> Response | None:
+    """The owning node's answer when another node pulls `camera_id`; None to serve it here.
+    Call after the access check, so a camera the caller may not see is refused alike anywhere."""
     base = site.route(camera_id)
     if base is None:
-        return
-    target = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    raise ServedElsewhere(
-        f"camera {camera_id} is pulled by another node of the site; repeat the request there",
-        details={"location": target},
-        headers={"Location": target, "Cache-Control": "no-store"},
-    )
+        return None
+    if forwarded(request) or not isinstance(site, RedisSite):
+        raise Unavailable(
+            f"camera {camera_id} is moving to another node of the site; try again",
+            headers={"Retry-After": "2"},
+        )
+    return await site.proxy.forward(request, base, body)

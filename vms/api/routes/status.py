@@ -19,7 +19,7 @@ from vms.auth.principal import Principal
 from vms.auth.roles import Permission
 from vms.errors import NotFound, Unavailable
 from vms.services import Services
-from vms.site.routing import REDIRECT_RESPONSE, to_owner
+from vms.site.routing import FORWARD_RESPONSES, elsewhere
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["status"])
 
@@ -47,14 +47,16 @@ def _check(services: Services, principal: Principal, camera_id: int) -> None:
     )
 
 
-@router.get("/{camera_id}/status", responses={**REDIRECT_RESPONSE})
-def camera_status(
+@router.get("/{camera_id}/status", response_model=None, responses={**FORWARD_RESPONSES})
+async def camera_status(
     request: Request, camera_id: CameraId, services: ServicesDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     """State of each stream of the camera: online/offline/..., the reason, fps, bitrate, and
-    the node of the site pulling it (elsewhere: 307 to that node)."""
-    _check(services, principal, camera_id)
-    to_owner(request, services.site, camera_id)
+    the node of the site pulling it (asked of another node, it answers through that one)."""
+    await asyncio.to_thread(_check, services, principal, camera_id)
+    answer = await elsewhere(request, services.site, camera_id)
+    if answer is not None:
+        return answer
     node = services.site.node_name
     streams: dict[str, Any] = {}
     for key in _known_streams(services, camera_id):
@@ -71,7 +73,7 @@ def camera_status(
     responses={
         200: {"content": {"image/jpeg": {}}},
         503: {"description": "no picture now"},
-        **REDIRECT_RESPONSE,
+        **FORWARD_RESPONSES,
     },
 )
 async def camera_snapshot(
@@ -84,7 +86,9 @@ async def camera_snapshot(
 ) -> Response:
     """A JPEG of the camera's latest keyframe, optionally scaled to `width` pixels."""
     await asyncio.to_thread(_check, services, principal, camera_id)
-    to_owner(request, services.site, camera_id)
+    answer = await elsewhere(request, services.site, camera_id)
+    if answer is not None:
+        return answer
     key = StreamKey(camera_id, stream)
     if key not in _known_streams(services, camera_id):
         raise NotFound(f"camera {camera_id} has no {stream} stream")
