@@ -120,6 +120,7 @@ class _Base:
             viewers=self._viewers(),
             cpu=self._last_cpu,
             degraded=degraded,
+            pid=os.getpid(),
         )
 
     def holds(self, camera_id: int) -> bool:

@@ -28,6 +28,7 @@ class NodeInfo:
     viewers: int = 0  # WHEP sessions served now
     cpu: float = 0.0  # cores used by this process (1.0 = one core), over the last tick
     degraded: bool = False
+    pid: int = 0  # the process id on its machine
 
     def to_dict(self, now: float, lease_s: float) -> dict[str, Any]:
         return asdict(self) | {"alive": now - self.heartbeat < lease_s}
@@ -46,6 +47,7 @@ class NodeInfo:
                 viewers=int(d.get("viewers", 0)),
                 cpu=float(d.get("cpu", 0.0)),
                 degraded=d.get("degraded") == "1",
+                pid=int(d.get("pid", 0)),
             )
         except (KeyError, ValueError, UnicodeDecodeError):
             return None
