@@ -20,13 +20,26 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 
 from camsim import SimConfig, SimulatorThread
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.fixtures_camsim import CHEAP_CAMERAS
+from tests.fixtures_server import SESSION_COOKIE
 from tests.relay.whep_client import WhepClient
-from tests.site.cluster import Node, RedisServer, owners, seed, site_name, token, until
+from tests.site.cluster import (
+    ADMIN,
+    PASSWORD,
+    Node,
+    RedisServer,
+    owners,
+    seed,
+    site_name,
+    token,
+    until,
+)
+from tests.webui.wall_page import launch, picture_moves, wait_state
 from vms.auth.roles import Role
 from vms.auth.users import UserSpec, create_user
 from vms.db.engine import Database
@@ -250,6 +263,32 @@ async def test_a_revocation_on_one_node_ends_a_view_held_on_another(cluster: Clu
             await _until(lambda: _ended(viewer), 1.0, "the view on the owner to end")
         finally:
             await viewer.stop()
+
+
+@pytest.mark.browser
+def test_the_wall_on_a_node_not_pulling_the_camera_shows_it(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    camera = cluster.cameras[4]
+    owner = cluster.node(cluster.owners()[camera])
+    other = cluster.other(owner.name)
+    login = {"username": ADMIN, "password": PASSWORD}
+    r = httpx.post(other.base + "/api/v1/auth/login", json=login)
+    assert r.status_code == 200, r.text
+    cookie = r.cookies[SESSION_COOKIE]
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            context = browser.new_context(viewport={"width": 1000, "height": 700})
+            context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": other.base}])
+            page = context.new_page()
+            page.goto(f"{other.base}/?grid=1&cameras={camera}")
+            wait_state(page, camera, "live")
+            sample = picture_moves(page, camera)
+            page.screenshot(path=str(tmp_path / "wall-through-another-node.png"))
+            assert sample["changed"] > 0 and sample["lit"] > 0, sample
+        finally:
+            browser.close()
 
 
 def test_sign_in_lockout_holds_across_nodes(cluster: Cluster) -> None:
