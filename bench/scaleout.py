@@ -45,6 +45,8 @@ from tests.conftest import POSTGRES_ADMIN_URL, free_port  # noqa: E402
 from tests.site.cluster import Node, RedisServer, owners, seed, site_name, token  # noqa: E402
 
 FPS = 15
+# one bench user opens every viewer from one address: lift the per-user and per-address caps
+CAPS = {"VMS_RELAY__MAX_SESSIONS_PER_USER": "2000", "VMS_RELAY__MAX_SESSIONS_PER_ADDRESS": "2000"}
 
 
 def _children(pid: int) -> list[int]:
@@ -182,13 +184,13 @@ def capacity(
     """One configuration: 1 process (`workers` = 1) or `vms serve --workers N`."""
     site = site_name()
     if workers == 1:
-        node = Node(url, rds.url, site, logdir)
+        node = Node(url, rds.url, site, logdir, CAPS)
         node.start()
         assert node.proc is not None
         root, base, stop = node.proc.pid, node.base, node.stop
     else:
         port = free_port()
-        env = Node(url, rds.url, site, logdir).env()
+        env = Node(url, rds.url, site, logdir, CAPS).env()
         cmd = [
             sys.executable,
             "-m",
@@ -242,7 +244,7 @@ def failover(
     url: str, rds: RedisServer, cameras: list[int], kills: int, logdir: Path
 ) -> dict[str, Any]:
     site = site_name()
-    nodes = [Node(url, rds.url, site, logdir) for _ in range(3)]
+    nodes = [Node(url, rds.url, site, logdir, CAPS) for _ in range(3)]
     for n in nodes:
         n.start()
     auth = token(nodes[0].base)
