@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from vms.site.assign import plan, winner
+from vms.site.assign import Planner, plan, winner
 
 CAMERAS = range(1, 601)
 
@@ -44,3 +44,12 @@ def test_the_plan_does_not_depend_on_input_order() -> None:
     nodes = {"x": 1.0, "y": 3.0, "z": 1.0}
     assert plan(reversed(CAMERAS), nodes) == plan(CAMERAS, dict(reversed(nodes.items())))
     assert winner(7, {}) is None and plan([], nodes) == {} and plan(CAMERAS, {}) == {}
+
+
+def test_the_planner_keeps_rankings_and_answers_as_plan_does() -> None:
+    planner = Planner()
+    nodes = {"a": 1.0, "b": 2.0}
+    assert planner.plan(CAMERAS, nodes) == plan(CAMERAS, nodes)
+    assert planner.plan(range(1, 301), nodes) == plan(range(1, 301), nodes)  # cameras retired
+    joined = nodes | {"c": 1.0}
+    assert planner.plan(CAMERAS, joined) == plan(CAMERAS, joined)  # a node joined: re-ranked

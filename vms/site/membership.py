@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 from ingest.spec import StreamSpec
 from vms.camera_sync import IngestTarget
 from vms.errors import Unavailable
-from vms.site.assign import plan
+from vms.site.assign import Planner
 from vms.site.config import SiteConfig
 from vms.site.leases import LeaseStore
 from vms.site.nodes import NodeInfo, NodeRegistry
@@ -185,6 +185,7 @@ class RedisSite(_Base):
         self._owners: dict[int, tuple[str, int]] = {}
         self._live: dict[str, NodeInfo] = {}
         self._free_since: dict[int, float] = {}
+        self._planner = Planner()
         self._degraded = False
         self._quiet_until = 0.0  # after Redis returns: renew only, let every node reclaim first
         self._kick = asyncio.Event()
@@ -290,7 +291,7 @@ class RedisSite(_Base):
         wanted = {s.key.camera_id for s in self._specs}
         owners = await self.leases.owners(wanted)
         quiet = time.monotonic() < self._quiet_until
-        assigned = plan(wanted, {name: n.capacity for name, n in live.items()})
+        assigned = self._planner.plan(wanted, {name: n.capacity for name, n in live.items()})
         release = {c: t for c, t in self._held.items() if c not in wanted}
         acquire: list[int] = []
         for cam in wanted:
