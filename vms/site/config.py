@@ -38,7 +38,7 @@ class SiteConfig(BaseModel):
         description="Camera lease time: a node that stops renewing loses its cameras after this.",
     )
     tick_ms: int = Field(
-        1000, ge=100, le=10_000, description="How often a node renews, heartbeats and rebalances."
+        500, ge=100, le=10_000, description="How often a node renews, heartbeats and rebalances."
     )
 
     def prefix(self) -> str:
