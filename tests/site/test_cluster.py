@@ -273,7 +273,7 @@ def test_the_wall_on_a_node_not_pulling_the_camera_shows_it(
     owner = cluster.node(cluster.owners()[camera])
     other = cluster.other(owner.name)
     login = {"username": ADMIN, "password": PASSWORD}
-    r = httpx.post(other.base + "/api/v1/auth/login", json=login)
+    r = httpx.post(other.base + "/api/v1/auth/login", json=login, headers={"Origin": other.base})
     assert r.status_code == 200, r.text
     cookie = r.cookies[SESSION_COOKIE]
     with sync_playwright() as p:
