@@ -278,11 +278,13 @@ def failover(
             theirs = [c for c, n in owners(client, site, cameras).items() if n == victim.name]
             victim.kill9()
             t0 = time.monotonic()
+            pending = set(theirs)  # each camera polled until seen online on a survivor
             while True:
                 held = owners(client, site, theirs)
-                if all(held.get(c) in {n.name for n in alive} for c in theirs) and all(
-                    _online(alive[0].base, auth, c) for c in theirs
-                ):
+                for c in [c for c in pending if held.get(c) in {n.name for n in alive}]:
+                    if _online(alive[0].base, auth, c):
+                        pending.discard(c)
+                if not pending:
                     break
                 assert time.monotonic() - t0 < 60, "failover did not finish"
                 time.sleep(0.1)

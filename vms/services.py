@@ -92,6 +92,7 @@ class Services:
             port=settings.server.port,
             ingest=lambda: getattr(self, "ingest", None),
             viewers=lambda: len(self.relay),
+            health=self.health,
         )
         self.metrics.register(SiteCollector(self.site))
         self.camera_sync = CameraSync(self.db, self.events, ingest=lambda: self.site)

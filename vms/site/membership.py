@@ -24,11 +24,13 @@ from typing import Any, Protocol
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from ingest.health import HealthRegistry
 from ingest.spec import StreamSpec
 from vms.camera_sync import IngestTarget
 from vms.errors import Unavailable
 from vms.site.assign import Planner
 from vms.site.config import SiteConfig
+from vms.site.health import HealthSource, SiteHealth, decode, encode
 from vms.site.leases import LeaseStore
 from vms.site.nodes import NodeInfo, NodeRegistry
 from vms.site.proxy import NodeProxy
@@ -96,8 +98,11 @@ class _Base:
         url: str,
         ingest: Callable[[], IngestTarget | None],
         viewers: Callable[[], int],
+        health: HealthRegistry,
     ) -> None:
         self.config = config
+        self.local_health = health
+        self.health_view: HealthSource = health
         self.node_name = name
         self.node_url = url
         self._ingest = ingest
@@ -172,8 +177,9 @@ class RedisSite(_Base):
         redis_url: str,
         ingest: Callable[[], IngestTarget | None],
         viewers: Callable[[], int],
+        health: HealthRegistry,
     ) -> None:
-        super().__init__(config, name, url, ingest, viewers)
+        super().__init__(config, name, url, ingest, viewers, health)
         self._redis = aioredis.Redis.from_url(
             redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
         )
@@ -186,6 +192,9 @@ class RedisSite(_Base):
         self._live: dict[str, NodeInfo] = {}
         self._free_since: dict[int, float] = {}
         self._planner = Planner()
+        self._site_health = SiteHealth(health, lambda cam: self._owners.get(cam, ("",))[0] or None)
+        self.health_view = self._site_health
+        self._health_key = prefix + "health"
         self._degraded = False
         self._quiet_until = 0.0  # after Redis returns: renew only, let every node reclaim first
         self._kick = asyncio.Event()
@@ -319,9 +328,23 @@ class RedisSite(_Base):
             self._free_since.pop(cam, None)
         self.moves += len(got)
         self._owners, self._live = owners, live
+        await self._share_health(released=list(release))
         self.ticks += 1
         if set(self._held) != before:
             await self._apply_local()
+
+    async def _share_health(self, released: list[int]) -> None:
+        """Write the states of the streams pulled here, read everyone's (one round trip)."""
+        mine = [h for h in self.local_health.all() if h.key.camera_id in self._held]
+        pipe = self._redis.pipeline(transaction=False)
+        if released:
+            pipe.hdel(self._health_key, *(f"{c}:{s}" for c in released for s in ("main", "sub")))
+        if mine:
+            pipe.hset(self._health_key, mapping=encode(self.node_name, mine))  # type: ignore[arg-type]
+        pipe.hgetall(self._health_key)
+        self.registry.ops += 1 + bool(released) + bool(mine)
+        results = await pipe.execute()
+        self._site_health.remote = decode(results[-1])
 
 
 def build_site(
@@ -333,9 +356,10 @@ def build_site(
     port: int,
     ingest: Callable[[], IngestTarget | None],
     viewers: Callable[[], int],
+    health: HealthRegistry,
 ) -> LocalSite | RedisSite:
     """The site for the configured state backend."""
     name, url = node_identity(config, host, port)
     if backend == "redis":
-        return RedisSite(config, name, url, redis_url, ingest, viewers)
-    return LocalSite(config, name, url, ingest, viewers)
+        return RedisSite(config, name, url, redis_url, ingest, viewers, health)
+    return LocalSite(config, name, url, ingest, viewers, health)
