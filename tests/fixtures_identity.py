@@ -8,6 +8,7 @@ bearer token obtained through `POST /api/v1/auth/token`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +138,7 @@ def build_world(db_url: str, state: dict[str, Any] | None = None, **auth: Any) -
         server={"host": "127.0.0.1", "port": free_port()},
         auth={"cookie_secure": False, **auth},
         state=state or {},
+        site={"name": f"t-world-{uuid.uuid4().hex[:8]}"},  # its own Redis keys
     )
     with LiveServer(settings) as server, server.client() as bootstrap:
         world = World(server=server, client=bootstrap)
