@@ -217,6 +217,9 @@ def test_status_from_any_node_names_the_node_pulling_it(cluster: Cluster) -> Non
     r = httpx.get(url, headers=cluster.admin)  # answered through the owner, no redirect
     assert r.status_code == 200, r.text
     assert r.json()["node"] == owner.name and r.json()["streams"]["main"]["node"] == owner.name
+    metrics = httpx.get(owner.base + "/metrics", headers=cluster.admin).text
+    held = sum(1 for n in cluster.owners().values() if n == owner.name)
+    assert f"vms_site_leases {float(held)}" in metrics and "vms_site_degraded 0.0" in metrics
     # a camera the caller may not see answers 404 everywhere, never where it is pulled
     muni = token_of(cluster.nodes[0], OPERATOR)
     assert httpx.get(url, headers=muni).status_code == 404
