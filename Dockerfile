@@ -11,4 +11,4 @@ COPY webui ./webui
 COPY configs ./configs
 RUN pip install --no-cache-dir .
 EXPOSE 8080
-CMD ["vms", "serve", "--config", "/app/configs/compose.toml"]
+CMD ["vms", "serve", "--host", "0.0.0.0", "--port", "8080"]

@@ -121,6 +121,10 @@ class RelayManager:
     def __len__(self) -> int:
         return len(self._sessions)
 
+    def has(self, session_id: str) -> bool:
+        """A session of this name runs here."""
+        return session_id in self._sessions
+
     def get(self, session_id: str) -> ViewerSession:
         """The session named by a WHEP resource URL; NotFound once it has ended."""
         session = self._sessions.get(session_id)

@@ -8,6 +8,7 @@ bearer token obtained through `POST /api/v1/auth/token`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,6 +145,7 @@ def build_world(
         auth={"cookie_secure": False, **auth},
         state=state or {},
         evidence=evidence or {},
+        site={"name": f"t-world-{uuid.uuid4().hex[:8]}"},  # its own Redis keys
     )
     with LiveServer(settings) as server, server.client() as bootstrap:
         world = World(server=server, client=bootstrap)

@@ -24,6 +24,7 @@ from vms.api.routes import ops as ops_routes
 from vms.api.routes import ptz as ptz_routes
 from vms.api.routes import recordings as recordings_routes
 from vms.api.routes import reports as reports_routes
+from vms.api.routes import site as site_routes
 from vms.api.routes import status as status_routes
 from vms.api.routes import users as users_routes
 from vms.api.routes import wall_events as wall_events_routes
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(imports_routes.router)
     app.include_router(recordings_routes.router)
+    app.include_router(site_routes.router)
     mount_docs(app)
     mount_webui(app)
     install_openapi(app)  # every error a route answers, in the published description

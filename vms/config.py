@@ -28,6 +28,7 @@ from vms.evidence.config import EvidenceConfig
 from vms.ptz.config import PtzConfig
 from vms.recording.config import RecordingConfig
 from vms.registry.config import RegistryConfig
+from vms.site.config import SiteConfig
 from vms.uptime.config import ReportsConfig
 
 
@@ -124,6 +125,7 @@ class Settings(BaseSettings):
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
     credentials: CredentialsConfig = Field(default_factory=CredentialsConfig)  # type: ignore[arg-type]
     recording: RecordingConfig = Field(default_factory=RecordingConfig)  # type: ignore[arg-type]
+    site: SiteConfig = Field(default_factory=SiteConfig)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

@@ -39,6 +39,8 @@ from vms.recording.metrics import RecordingCollector
 from vms.recording.service import RecordingService
 from vms.registry.import_jobs import ImportJobs
 from vms.registry.url_policy import url_policy
+from vms.site.membership import LocalSite, RedisSite, build_site
+from vms.site.metrics import SiteCollector
 from vms.uptime.alerts import AvailabilityAlert
 from vms.uptime.recorder import StreamStateRecorder
 from vms.view_access import ViewAccessWatcher
@@ -56,7 +58,7 @@ class Services:
         self.keys = load_keys(settings.credentials.key_file)  # ConfigError: no key, no start
         self.db = Database(settings.database.url, self.keys)
         self.events: EventBus = (
-            RedisEventBus(settings.state.redis_url)
+            RedisEventBus(settings.state.redis_url, prefix=settings.site.prefix() + "events:")
             if settings.state.backend == "redis"
             else InProcessEventBus()
         )
@@ -93,14 +95,25 @@ class Services:
             self.relay, self.db, self.identity.auth, self.events, emergency=self.emergency.override
         )
         self.metrics.register(RelayCollector(self.relay.stats))
-        self.camera_sync = CameraSync(
-            self.db,
-            self.events,
+        # the site decides which of the registry's cameras this process pulls (all, alone)
+        self.site: LocalSite | RedisSite = build_site(
+            settings.site,
+            backend=settings.state.backend,
+            redis_url=settings.state.redis_url,
+            host=settings.server.host,
+            port=settings.server.port,
             ingest=lambda: getattr(self, "ingest", None),
-            emergency=self.emergency.override,
+            viewers=lambda: len(self.relay),
+            health=self.health,
+        )
+        self.metrics.register(SiteCollector(self.site))
+        self.camera_sync = CameraSync(
+            self.db, self.events, ingest=lambda: self.site, emergency=self.emergency.override
         )
         ptz_store: ControlStore = (
-            RedisControlStore(settings.state.redis_url)
+            RedisControlStore(
+                settings.state.redis_url, prefix=settings.site.prefix() + "ptz:session:"
+            )
             if settings.state.backend == "redis"
             else MemoryControlStore()
         )
@@ -149,6 +162,7 @@ class Services:
         await self.view_access.start()
         await self.stream_states.start()
         await self.ingest.start()
+        await self.site.start()
         await self.camera_sync.start()
         await self.ptz.start()
         await self.evidence.start()
@@ -167,6 +181,7 @@ class Services:
         await asyncio.to_thread(self.imports.close)  # a running import finishes its transaction
         await self.recordings.stop()
         await self.camera_sync.stop()
+        await self.site.stop()
         await self.ptz.stop()
         await self.ingest.stop()
         await self.stream_states.stop()
@@ -179,5 +194,7 @@ class Services:
         self.db.dispose()
 
     def _camera_state(self, health: StreamHealth) -> None:
+        if not self.site.holds(health.key.camera_id):
+            return  # a lease lost (fenced): this process no longer speaks for the camera
         self.stream_states.observe(health)
         self.events.publish("camera.state", health.to_dict())

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -51,8 +52,9 @@ def _seed(url: str) -> int:
 class Server:
     """One `vms serve` child process."""
 
-    def __init__(self, url: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, url: str, site: str, env: dict[str, str] | None = None) -> None:
         self.url = url
+        self.site = site
         self.extra_env = env or {}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -64,6 +66,7 @@ class Server:
             "VMS_DATABASE__URL": self.url,
             "VMS_STATE__BACKEND": "redis",
             "VMS_STATE__REDIS_URL": "redis://127.0.0.1:6379/0",
+            "VMS_SITE__NAME": self.site,  # this test's own Redis keys
             "VMS_AUTH__COOKIE_SECURE": "false",
             "VMS_LOGGING__LEVEL": "WARNING",
             **self.extra_env,
@@ -108,7 +111,8 @@ def _until(check: Callable[[], bool], timeout: float, what: str) -> float:
 @pytest.fixture
 def site(postgres_url: str) -> Iterator[tuple[Server, Server, int]]:
     cam = _seed(postgres_url)
-    a, b = Server(postgres_url), Server(postgres_url)
+    site = f"t-kill-{uuid.uuid4().hex[:8]}"
+    a, b = Server(postgres_url, site), Server(postgres_url, site)
     try:
         a.start()
         b.start()

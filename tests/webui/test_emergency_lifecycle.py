@@ -13,6 +13,7 @@ governor's view and moves."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,8 @@ def site(postgres_url: str, camsim_factory: CamsimFactory) -> Iterator[Site]:
     sim = camsim_factory(cameras=1, onvif=True, ptz_cameras=(1,))
     cam, wall, police = _seed(postgres_url, sim)
     env = {"VMS_INGEST__CAMERA_NETWORKS": '["127.0.0.0/8"]'}
-    a, b = Server(postgres_url, env), Server(postgres_url, env)
+    name = f"t-life-{uuid.uuid4().hex[:8]}"  # this test's own Redis keys
+    a, b = Server(postgres_url, name, env), Server(postgres_url, name, env)
     try:
         a.start()
         b.start()

@@ -35,7 +35,7 @@ class IdentityServices:
         self.db = db
         self.audit = AuditTrail(db)
         self.throttle_store: ThrottleStore = (
-            RedisThrottleStore(settings.state.redis_url)
+            RedisThrottleStore(settings.state.redis_url, prefix=settings.site.prefix() + "signin:")
             if settings.state.backend == "redis"
             else MemoryThrottleStore()
         )

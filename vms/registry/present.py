@@ -3,15 +3,15 @@ The password never reaches this layer's output: only `has_credentials`."""
 
 from __future__ import annotations
 
-from ingest.health import HealthRegistry
 from ingest.packet import StreamKey
 from ingest.url_policy import redact_url
 from vms.db.models.registry import Camera
 from vms.logs import scrub
 from vms.registry.schemas import CameraOut, PtzSummary, StreamStatus
+from vms.site.health import HealthSource
 
 
-def stream_status(health: HealthRegistry | None, key: StreamKey) -> StreamStatus:
+def stream_status(health: HealthSource | None, key: StreamKey) -> StreamStatus:
     """The health registry's view of one stream, as a small summary."""
     if health is None:
         return StreamStatus(state="unknown")
@@ -22,7 +22,7 @@ def stream_status(health: HealthRegistry | None, key: StreamKey) -> StreamStatus
     return StreamStatus(state=status.state.value, detail=reason)
 
 
-def camera_out(camera: Camera, health: HealthRegistry | None = None) -> CameraOut:
+def camera_out(camera: Camera, health: HealthSource | None = None) -> CameraOut:
     """The API shape of a camera (agency, tags and credential must be loaded)."""
     streams = {"main": stream_status(health, StreamKey(camera.id, "main"))}
     if camera.sub_url:

@@ -66,7 +66,8 @@ def _audit(services: Services, principal: CurrentPrincipal, action: str, camera:
 
 
 def _out(services: Services, camera: Camera) -> CameraOut:
-    return camera_out(camera, getattr(services, "health", None))
+    site = getattr(services, "site", None)  # the site's view: cameras pulled by other nodes too
+    return camera_out(camera, site.health_view if site else getattr(services, "health", None))
 
 
 @router.get("")

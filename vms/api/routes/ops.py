@@ -31,7 +31,8 @@ def _ping_db(services: Services) -> None:
 
 @router.get("/readyz", responses={503: {"description": "not ready"}})
 async def readyz(services: ServicesDep) -> JSONResponse:
-    """Ready when the services have started and the database answers; 503 otherwise."""
+    """Ready when the services have started and the database answers; 503 otherwise. A node
+    cut off from the site's Redis stays ready (it serves what it pulls) and says `degraded`."""
     checks: dict[str, Any] = {"services": "ok" if services.started else "starting"}
     try:
         async with asyncio.timeout(DB_CHECK_TIMEOUT_S):
@@ -42,9 +43,11 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     ready = all(v == "ok" for v in checks.values())
     # reported, but never a reason to stop serving (live view goes on when the disk is full)
     warnings = {"recording": services.recordings.status()}
-    return JSONResponse(
-        {"ready": ready, "checks": checks, "warnings": warnings}, 200 if ready else 503
-    )
+    # degraded is not "not ready": the node keeps serving what it pulls (docs/SCALING.md)
+    degraded = services.site.degraded
+    checks["site"] = "degraded (Redis unreachable: no new cameras)" if degraded else "ok"
+    body = {"ready": ready, "degraded": degraded, "checks": checks, "warnings": warnings}
+    return JSONResponse(body, 200 if ready else 503)
 
 
 @router.get(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from ingest.packet import StreamKey
 from ingest.snapshot import MAX_WIDTH, MIN_WIDTH, SnapshotUnavailable
@@ -21,6 +21,7 @@ from vms.auth.roles import Permission
 from vms.db.models.registry import Camera
 from vms.errors import NotFound, Unavailable
 from vms.services import Services
+from vms.site.routing import FORWARD_RESPONSES, elsewhere
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["status"])
 
@@ -60,25 +61,37 @@ def _audit_snapshot(
     services.identity.audit.append(entry)
 
 
-@router.get("/{camera_id}/status")
-def camera_status(
-    camera_id: CameraId, services: ServicesDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
-    """State of each stream of the camera: online/offline/..., the reason, fps, bitrate."""
-    _check(services, principal, camera_id)
+@router.get("/{camera_id}/status", response_model=None, responses={**FORWARD_RESPONSES})
+async def camera_status(
+    request: Request, camera_id: CameraId, services: ServicesDep, principal: CurrentPrincipal
+) -> dict[str, Any] | Response:
+    """State of each stream of the camera: online/offline/..., the reason, fps, bitrate, and
+    the node of the site pulling it (asked of another node, it answers through that one)."""
+    await asyncio.to_thread(_check, services, principal, camera_id)
+    answer = await elsewhere(request, services.site, camera_id)
+    if answer is not None:
+        return answer
+    node = services.site.node_name
     streams: dict[str, Any] = {}
     for key in _known_streams(services, camera_id):
         health = services.health.get(key)
-        streams[key.stream] = health.to_dict() if health else {"state": "starting"}
-    return {"camera_id": camera_id, "streams": streams}
+        streams[key.stream] = (health.to_dict() if health else {"state": "starting"}) | {
+            "node": node
+        }
+    return {"camera_id": camera_id, "node": node, "streams": streams}
 
 
 @router.get(
     "/{camera_id}/snapshot.jpg",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}, 503: {"description": "no picture now"}},
+    responses={
+        200: {"content": {"image/jpeg": {}}},
+        503: {"description": "no picture now"},
+        **FORWARD_RESPONSES,
+    },
 )
 async def camera_snapshot(
+    request: Request,
     camera_id: CameraId,
     services: ServicesDep,
     principal: CurrentPrincipal,
@@ -87,6 +100,9 @@ async def camera_snapshot(
 ) -> Response:
     """A JPEG of the camera's latest keyframe, optionally scaled to `width` pixels."""
     decision, agency_id = await asyncio.to_thread(_check, services, principal, camera_id)
+    answer = await elsewhere(request, services.site, camera_id)
+    if answer is not None:
+        return answer
     key = StreamKey(camera_id, stream)
     if key not in _known_streams(services, camera_id):
         raise NotFound(f"camera {camera_id} has no {stream} stream")

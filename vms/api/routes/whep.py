@@ -30,6 +30,9 @@ from vms.errors import (
     UnsupportedMediaType,
 )
 from vms.services import Services
+from vms.site.membership import RedisSite
+from vms.site.proxy import forwarded
+from vms.site.routing import FORWARD_RESPONSES, elsewhere
 
 router = APIRouter(tags=["whep"])
 
@@ -83,7 +86,10 @@ async def whep_options(
     "/api/v1/cameras/{camera_id}/whep",
     status_code=201,
     response_class=Response,
-    responses={201: {"content": {SDP: {}}, "description": "SDP answer; Location names it"}},
+    responses={
+        201: {"content": {SDP: {}}, "description": "SDP answer; Location names it"},
+        **FORWARD_RESPONSES,
+    },
     openapi_extra=_text_body(SDP, "the SDP offer"),
 )
 async def whep_offer(
@@ -100,6 +106,10 @@ async def whep_offer(
     offer = parse_offer(body)
     async with services.db.slot():
         key = await asyncio.to_thread(_allowed_stream, services, viewer, camera_id, stream)
+    answer = await elsewhere(request, services.site, camera_id, body)
+    if answer is not None:  # pulled by another node: its answer, and remember where
+        _remember(services, answer, camera_id)
+        return answer
     try:
         session = await asyncio.wait_for(relay.open(key, offer, viewer), OPEN_TIMEOUT_S)
     except TimeoutError:
@@ -118,9 +128,20 @@ async def whep_offer(
     )
 
 
-@router.delete(SESSIONS_PATH + "/{session_id}", status_code=204)
-async def whep_delete(session_id: SessionId, relay: RelayDep, viewer: ViewerDep) -> Response:
+@router.delete(SESSIONS_PATH + "/{session_id}", status_code=204, responses={**FORWARD_RESPONSES})
+async def whep_delete(
+    request: Request,
+    session_id: SessionId,
+    services: ServicesDep,
+    relay: RelayDep,
+    viewer: ViewerDep,
+) -> Response:
     """End a viewing session (the WHEP resource); only its viewer or a system administrator."""
+    answer = await _session_elsewhere(request, services, relay, session_id, None)
+    if answer is not None:
+        if answer.status_code < 300 and isinstance(services.site, RedisSite):
+            services.site.proxy.forget(session_id)
+        return answer
     _own_session(relay, session_id, viewer)
     await relay.close(session_id, "viewer ended it (DELETE)")
     return Response(status_code=204)
@@ -129,12 +150,23 @@ async def whep_delete(session_id: SessionId, relay: RelayDep, viewer: ViewerDep)
 @router.patch(
     SESSIONS_PATH + "/{session_id}",
     status_code=204,
+    responses={**FORWARD_RESPONSES},
     openapi_extra=_text_body(TRICKLE, "trickle-ICE candidates (an SDP fragment)"),
 )
 async def whep_patch(
-    request: Request, session_id: SessionId, relay: RelayDep, viewer: ViewerDep
+    request: Request,
+    session_id: SessionId,
+    services: ServicesDep,
+    relay: RelayDep,
+    viewer: ViewerDep,
 ) -> Response:
     """Trickle ICE: remote candidates for a running session. ICE restarts are refused (422)."""
+    if not relay.has(session_id):
+        _require_type(request, TRICKLE)
+        body = await _read_body(request)
+        answer = await _session_elsewhere(request, services, relay, session_id, body)
+        if answer is not None:
+            return answer
     session = _own_session(relay, session_id, viewer)
     _require_type(request, TRICKLE)
     if_match = request.headers.get("if-match")
@@ -157,6 +189,33 @@ async def whep_session_options(
     headers = {"Accept-Patch": TRICKLE, "Allow": "OPTIONS, PATCH, DELETE"}
     headers.update(_cors(request, services, "OPTIONS, PATCH, DELETE"))
     return Response(status_code=204, headers=headers)
+
+
+def _remember(services: Services, answer: Response, camera_id: int) -> None:
+    """Note which node holds a session this node forwarded (its PATCH/DELETE come here)."""
+    site = services.site
+    location = answer.headers.get("location", "")
+    if answer.status_code == 201 and isinstance(site, RedisSite) and location:
+        base = site.route(camera_id)
+        if base is not None:
+            site.proxy.remember(location.rsplit("/", 1)[-1], base)
+
+
+async def _session_elsewhere(
+    request: Request,
+    services: Services,
+    relay: RelayManager,
+    session_id: str,
+    body: bytes | None,
+) -> Response | None:
+    """A session this node forwarded to another: that node's answer; None to serve it here."""
+    site = services.site
+    if relay.has(session_id) or forwarded(request) or not isinstance(site, RedisSite):
+        return None
+    base = site.proxy.session_node(session_id)
+    if base is None:
+        return None
+    return await site.proxy.forward(request, base, body)
 
 
 def _allowed_stream(
