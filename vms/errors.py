@@ -92,13 +92,6 @@ class UnsupportedMediaType(VmsError):
     code = "unsupported_media_type"
 
 
-class NotAcceptable(VmsError):
-    """The answer cannot be given in the format asked for."""
-
-    status_code = 406
-    code = "not_acceptable"
-
-
 class PreconditionFailed(VmsError):
     """A conditional request (If-Match) names another version of the resource."""
 

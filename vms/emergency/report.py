@@ -3,16 +3,13 @@ cameras during an emergency, and by whom - read from the audit trail, never writ
 
 `Receipt` is the data (the declaration, the agency, every act, the people); `document` turns it
 into a `ReportDocument` - a title, labelled facts, per-person summary and a table of plain
-strings - which any printer renders: `to_csv` here, a PDF renderer (`vms.pdf`) elsewhere.
+strings - which the printers render: `to_csv` and `to_pdf` (vms.pdf).
 """
 
 from __future__ import annotations
 
 import csv
-import importlib
-import importlib.util
 import io
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,6 +21,7 @@ from vms.audit import safe_cell
 from vms.db.models.emergency import EmergencyDeclaration
 from vms.db.models.identity import AuditRecord, User
 from vms.db.models.registry import Agency
+from vms.pdf import PdfDocument
 
 KINDS = {"view": "viewed", "ptz": "controlled", "export": "exported"}
 COLUMNS = (
@@ -214,10 +212,14 @@ def to_csv(rec: Receipt) -> str:
     return buf.getvalue()
 
 
-def pdf_renderer() -> Callable[[ReportDocument], bytes] | None:
-    """`vms.pdf.render_document`, when the shared PDF module is installed; else None."""
-    if importlib.util.find_spec("vms.pdf") is None:
-        return None
-    module = importlib.import_module("vms.pdf")
-    render = getattr(module, "render_document", None)
-    return render if callable(render) else None
+def to_pdf(rec: Receipt) -> bytes:
+    """The receipt printed: its facts, the per-person summary and every act (vms.pdf, Thai
+    names rendered)."""
+    doc = document(rec)
+    pdf = PdfDocument(doc.title, landscape=True, footer=doc.title)
+    pdf.table(("", ""), doc.facts, widths=(1, 4))
+    pdf.heading("People")
+    pdf.table(doc.summary_columns, doc.summary)
+    pdf.heading("Acts")
+    pdf.table(doc.columns, doc.rows)
+    return pdf.output()

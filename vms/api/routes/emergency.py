@@ -27,7 +27,7 @@ from vms.db.models.identity import User
 from vms.db.models.registry import Agency, Camera
 from vms.db.models.walls import Wall
 from vms.emergency.banner import page_in_scope
-from vms.emergency.report import document, pdf_renderer, receipt, to_csv
+from vms.emergency.report import receipt, to_csv, to_pdf
 from vms.emergency.service import (
     DeclarationSpec,
     EmergencyType,
@@ -35,7 +35,7 @@ from vms.emergency.service import (
     effective_state,
     to_override,
 )
-from vms.errors import Forbidden, NotAcceptable, NotFound
+from vms.errors import Forbidden, NotFound
 from vms.ptz.emergency import release_sessions, take_over_sessions
 from vms.services import Services
 from vms.walls import commit_and_announce, follow_emergency
@@ -347,7 +347,6 @@ def scope_map(principal: CurrentPrincipal, session: SessionDep) -> list[MapPoint
         },
         403: {"description": "Not the governor's office, an auditor, or the agency's own."},
         404: {"description": "No such emergency or agency."},
-        406: {"description": "format=pdf while this server has no PDF renderer."},
     },
 )
 def report(
@@ -356,7 +355,7 @@ def report(
     session: SessionDep,
     agency_id: int = Query(description="The agency whose cameras the receipt covers."),
     format: Literal["json", "csv", "pdf"] = Query(
-        "json", description="json; csv for a spreadsheet; pdf where a PDF renderer is installed."
+        "json", description="json; csv for a spreadsheet; pdf to print."
     ),
 ) -> ReceiptOut | Response:
     """One agency's receipt: what was viewed, controlled, exported on its cameras, by whom."""
@@ -368,15 +367,9 @@ def report(
         raise NotFound(f"agency {agency_id} not found")
     rec = receipt(session, row, agency_id, datetime.now(UTC))
     if format == "pdf":
-        render = pdf_renderer()
-        if render is None:
-            raise NotAcceptable(
-                "format=pdf: this server has no PDF renderer (vms.pdf) yet; "
-                "ask for format=json or format=csv"
-            )
         name = f"emergency-{emergency_id}-agency-{agency_id}.pdf"
         return Response(
-            render(document(rec)),
+            to_pdf(rec),
             media_type="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
