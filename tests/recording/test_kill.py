@@ -5,21 +5,17 @@ kill cut is closed at its last whole part, and ffprobe reads every file."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, select
 
 from camsim import SimConfig, SimulatorThread
-from tests.conftest import free_port
 from tests.fixtures_camsim import CHEAP_CAMERAS
+from tests.serve_process import ServeProcess, until
 from vms.access import as_utc
 from vms.db.engine import Database
 from vms.db.migrate import upgrade
@@ -46,59 +42,17 @@ def _seed(url: str, camera_url: str) -> int:
         db.dispose()
 
 
-class Server:
+class Server(ServeProcess):
     """One `vms serve` child process recording into `directory`."""
 
     def __init__(self, url: str, directory: Path) -> None:
-        self.url = url
-        self.directory = directory
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "VMS_DATABASE__URL": self.url,
+        super().__init__({
+            "VMS_DATABASE__URL": url,
             "VMS_INGEST__CAMERA_NETWORKS": json.dumps(["127.0.0.0/8"]),
-            "VMS_RECORDING__DIRECTORY": str(self.directory),
+            "VMS_RECORDING__DIRECTORY": str(directory),
             "VMS_RECORDING__SEGMENT_S": "3",
-            "VMS_LOGGING__LEVEL": "WARNING",
-        }
-        cmd = [sys.executable, "-m", "vms.cli", "serve", "--host", "127.0.0.1",
-               "--port", str(self.port)]  # fmt: skip
-        self.proc = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        _until(lambda: _ready(self.base), 60, "the server to be ready")
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-
-def _ready(base: str) -> bool:
-    try:
-        return httpx.get(base + "/readyz", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def _until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    started = time.monotonic()
-    while not check():
-        assert time.monotonic() - started < timeout, f"timed out waiting for {what}"
-        time.sleep(0.2)
+        })  # fmt: skip
+        self.directory = directory
 
 
 @pytest.fixture
@@ -127,14 +81,14 @@ def test_kill_nine_is_a_bounded_marked_gap_and_every_file_reads(
     recording_site: tuple[Server, Database, int],
 ) -> None:
     server, db, _cam = recording_site
-    _until(lambda: any(s.state == "closed" for s in _segments(db)), 40, "a closed segment")
+    until(lambda: any(s.state == "closed" for s in _segments(db)), 40, "a closed segment")
     time.sleep(1.5)  # into the next segment: whole parts on disk, the newest in memory
     server.kill9()
     killed_at = time.time()
     cut = [s for s in _segments(db) if s.state == "open"]
     assert len(cut) == 1  # the kill left one segment open
     server.start()
-    _until(
+    until(
         lambda: any(as_utc(s.start).timestamp() > killed_at for s in _segments(db)),
         40,
         "recording after the restart",
