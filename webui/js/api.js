@@ -34,6 +34,17 @@ async function request(method, path, body) {
   return data;
 }
 
+/** For the pages beside the wall (emergency, evidence): a JSON call whose 401 sends the
+ * person to the wall's sign-in form. */
+export async function call(method, path, body) {
+  try {
+    return await request(method, path, body);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) window.location.assign("/");
+    throw err;
+  }
+}
+
 function query(params) {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {

@@ -3,27 +3,12 @@
 // text. The map (map.js) draws where each agency has cameras (GET /api/v1/emergency/map);
 // clicking a camera adds or removes its agency from the scope, in step with the list.
 
+import { call } from "./api.js";
 import { MapView } from "./map.js";
 
 const $ = (sel) => document.querySelector(sel);
 let mapView = null;
 let points = new Map(); // map point id -> its agency id
-
-async function call(method, path, body) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const resp = await fetch(`/api/v1${path}`, init);
-  if (resp.status === 401) {
-    window.location.assign("/"); // the wall asks for a password
-    throw new Error("not signed in");
-  }
-  const data = await resp.json().catch(() => null);
-  if (!resp.ok) throw new Error((data && data.detail) || `HTTP ${resp.status}`);
-  return data;
-}
 
 function say(text) {
   $("#em-message").textContent = text;

@@ -2,24 +2,10 @@
 // reason); an owning agency's administrator approves or rejects; the requester downloads the
 // signed export. The server decides who may do what; its refusals are shown as text.
 
+import { call } from "./api.js";
+
 const $ = (sel) => document.querySelector(sel);
 const cameraNames = new Map();
-
-async function call(method, path, body) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const resp = await fetch(`/api/v1${path}`, init);
-  if (resp.status === 401) {
-    window.location.assign("/"); // the wall asks for a password
-    throw new Error("not signed in");
-  }
-  const data = await resp.json().catch(() => null);
-  if (!resp.ok) throw new Error((data && data.detail) || `HTTP ${resp.status}`);
-  return data;
-}
 
 function say(text, kind = "error") {
   const box = $("#ev-message");
