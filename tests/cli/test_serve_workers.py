@@ -10,16 +10,15 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
 from camsim import SimulatorThread
-from tests.conftest import POSTGRES_ADMIN_URL, free_port
-from tests.site.cluster import seed, token, until
+from tests.conftest import free_port
+from tests.serve_process import ready, until
+from tests.site.cluster import seed, token
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -36,20 +35,6 @@ def _three_free_ports() -> int:
             continue
 
 
-@pytest.fixture
-def schema_url() -> Iterator[str]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def _nodes(base: str, auth: dict[str, str]) -> list[dict[str, Any]]:
     r = httpx.get(base + "/api/v1/site/nodes", headers=auth, timeout=5)
     assert r.status_code == 200, r.text
@@ -57,17 +42,10 @@ def _nodes(base: str, auth: dict[str, str]) -> list[dict[str, Any]]:
     return [n for n in nodes if n["alive"]]
 
 
-def _up(url: str) -> bool:
-    try:
-        return httpx.get(url + "/readyz", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def test_two_supervised_workers_behind_one_port(schema_url: str, camsim: SimulatorThread) -> None:
-    seed(schema_url, [camsim.url(n, "main") for n in range(1, 5)])
+def test_two_supervised_workers_behind_one_port(postgres_url: str, camsim: SimulatorThread) -> None:
+    seed(postgres_url, [camsim.url(n, "main") for n in range(1, 5)])
     port = _three_free_ports()
-    env = {**os.environ, "VMS_DATABASE__URL": schema_url, "VMS_STATE__BACKEND": "redis",
+    env = {**os.environ, "VMS_DATABASE__URL": postgres_url, "VMS_STATE__BACKEND": "redis",
            "VMS_SITE__NAME": f"t-workers-{uuid.uuid4().hex[:8]}", "VMS_LOGGING__LEVEL": "WARNING",
            "VMS_AUTH__COOKIE_SECURE": "false",
            "VMS_INGEST__CAMERA_NETWORKS": '["127.0.0.0/8"]'}  # fmt: skip
@@ -76,7 +54,7 @@ def test_two_supervised_workers_behind_one_port(schema_url: str, camsim: Simulat
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     shared, own = f"http://127.0.0.1:{port}", [f"http://127.0.0.1:{port + i}" for i in (1, 2)]
     try:
-        until(lambda: all(_up(u) for u in [shared, *own]), 60, "both workers", every=0.2)
+        until(lambda: all(ready(u) for u in [shared, *own]), 60, "both workers", every=0.2)
         auth = token(shared)
         names = {f"127.0.0.1:{port + 1}", f"127.0.0.1:{port + 2}"}
 
@@ -98,4 +76,4 @@ def test_two_supervised_workers_behind_one_port(schema_url: str, camsim: Simulat
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(40)
     assert code == 0
-    assert not any(_up(u) for u in [shared, *own])
+    assert not any(ready(u) for u in [shared, *own])

@@ -3,13 +3,9 @@ redis-server (so it can be restarted), a PostgreSQL schema, the simulator's came
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +14,7 @@ import redis
 from sqlalchemy import create_engine
 
 from tests.conftest import free_port
+from tests.serve_process import ServeProcess, until
 from vms.auth.roles import Role
 from vms.auth.users import UserSpec, create_user
 from vms.db.engine import Database
@@ -26,16 +23,6 @@ from vms.db.models.registry import Agency, Camera
 
 ADMIN = "site-admin"
 PASSWORD = "site-test-password-2026"
-START_TIMEOUT_S = 60.0
-
-
-def until(check: Callable[[], bool], timeout: float, what: str, every: float = 0.1) -> float:
-    """Poll `check` until true; fails naming `what` after `timeout`; returns the time taken."""
-    started = time.monotonic()
-    while not check():
-        assert time.monotonic() - started < timeout, f"timed out waiting for {what}"
-        time.sleep(every)
-    return time.monotonic() - started
 
 
 class RedisServer:
@@ -120,8 +107,8 @@ def seed(url: str, camera_urls: Sequence[str]) -> dict[str, Any]:
         db.dispose()
 
 
-class Node:
-    """One `vms serve` child process of the site."""
+class Node(ServeProcess):
+    """One `vms serve` child process of the site, its output in `logdir`."""
 
     def __init__(
         self,
@@ -131,68 +118,17 @@ class Node:
         logdir: Path,
         extra_env: dict[str, str] | None = None,
     ) -> None:
-        self.db_url = db_url
-        self.redis_url = redis_url
-        self.site = site
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.name = f"127.0.0.1:{self.port}"
-        self.log = logdir / f"node-{self.port}.log"
-        self.extra_env = extra_env or {}
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def env(self) -> dict[str, str]:
-        return {
-            **os.environ,
-            "VMS_DATABASE__URL": self.db_url,
+        env = {
+            "VMS_DATABASE__URL": db_url,
             "VMS_STATE__BACKEND": "redis",
-            "VMS_STATE__REDIS_URL": self.redis_url,
-            "VMS_SITE__NAME": self.site,
+            "VMS_STATE__REDIS_URL": redis_url,
+            "VMS_SITE__NAME": site,
             "VMS_AUTH__COOKIE_SECURE": "false",
-            "VMS_LOGGING__LEVEL": "WARNING",
             "VMS_INGEST__CAMERA_NETWORKS": '["127.0.0.0/8"]',
-            **self.extra_env,
+            **(extra_env or {}),
         }
-
-    def start(self, wait: bool = True) -> None:
-        cmd = [
-            sys.executable,
-            "-m",
-            "vms.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(cmd, env=self.env(), stdout=log, stderr=log)
-        if wait:
-            until(self.ready, START_TIMEOUT_S, f"node {self.name} to be ready", every=0.2)
-
-    def ready(self) -> bool:
-        assert self.proc is not None
-        assert self.proc.poll() is None, f"node {self.name} exited; see {self.log}"
-        try:
-            return httpx.get(self.base + "/readyz", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-        self.proc = None
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.proc = None
+        super().__init__(env)
+        self.log = logdir / f"node-{self.port}.log"
 
 
 def site_name() -> str:
