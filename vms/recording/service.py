@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ingest.frame_bus import FrameBus
 from ingest.packet import StreamKey
+from vms.bus_listener import BusListener
 from vms.db.engine import Database
 from vms.errors import Unavailable
 from vms.events import EventBus, EventSubscription
@@ -50,8 +51,7 @@ class RecordingService:
         self.events = events
         self.playback = PlaybackCache()
         self.last_retention: RetentionResult | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._sub: EventSubscription | None = None
+        self._listener = BusListener(events, "camera.changed", self._follow, name="rec")
 
     async def start(self) -> None:
         if not self.config.enabled:
@@ -59,18 +59,13 @@ class RecordingService:
         recovered = await asyncio.to_thread(self.store.recover_open)
         if recovered:
             log.warning("recording: closed %d segments left open by a crash", recovered)
-        self._sub = self.events.subscribe("camera.changed", maxsize=100)
         await self.reconcile()
-        self._task = asyncio.get_running_loop().create_task(self._follow(self._sub), name="rec")
+        # the listener's first pass reconciles again: a change made before it subscribed is
+        # not missed
+        await self._listener.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-        if self._sub is not None:
-            self._sub.close()
-            self._sub = None
+        await self._listener.stop()
         await self.recorder.stop()
 
     async def reconcile(self) -> None:
