@@ -4,10 +4,10 @@
 import { t } from "../i18n.js";
 import { api, agencyNames, el, field, query, table } from "./common.js";
 
-function today() {
-  const d = new Date();
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+// Today as a date in `timeZone` (the browser's own when not given): the site's day is what
+// the report means by `day`, and a browser elsewhere may already be on another date.
+function today(timeZone) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone }).format(new Date()); // YYYY-MM-DD
 }
 
 const pct = (f) => (f.availability_pct === null ? "–" : `${f.availability_pct.toFixed(1)} %`);
@@ -24,6 +24,7 @@ export async function render(container, { me, say }) {
   const xlsx = el("a", { id: "report-xlsx", className: "button" }, t("reports.xlsx"));
   const summary = el("div", { id: "report-summary" });
   const params = () => ({ day: day.value, agency_id: agency.value });
+  let first = true;
   const refresh = async () => {
     const base = `/api/v1/reports/uptime${query(params())}`;
     pdf.href = `${base}&format=pdf`;
@@ -32,6 +33,15 @@ export async function render(container, { me, say }) {
     xlsx.download = `uptime-${day.value}.xlsx`;
     try {
       const r = await api("GET", `/reports/uptime${query(params())}`);
+      if (first) {
+        first = false; // open on the site's today, which the answer's time zone tells
+        const siteToday = today(r.timezone);
+        if (siteToday !== day.value) {
+          day.value = siteToday;
+          await refresh();
+          return;
+        }
+      }
       summary.replaceChildren(
         el("p", {}, t("reports.site", { pct: pct(r.figures) })),
         table("report-agencies", ["reports.agency", "reports.streams", "reports.up", "reports.down_min"],
