@@ -21,11 +21,12 @@ from vms.evidence.config import EvidenceConfig
 from vms.evidence.exporter import Exporter
 from vms.evidence.verify import verify_export
 
-NOW = datetime.now(UTC)
 
+def _seed(db: Database, now: datetime) -> list[int]:
+    """Three approved requests: queued, building (stale lease), building (fresh lease).
 
-def _seed(db: Database) -> list[int]:
-    """Three approved requests: queued, building (stale lease), building (fresh lease)."""
+    ``now`` is taken by the test itself: a module-level clock read at collection goes stale
+    in a long suite, and the "fresh" lease with it."""
     with db.session() as s:
         agency = Agency(code="A", kind="municipality", name_en="A")
         s.add(agency)
@@ -37,15 +38,15 @@ def _seed(db: Database) -> list[int]:
         ids = []
         for state, claimed in (
             ("queued", None),
-            ("building", NOW - timedelta(hours=1)),
-            ("building", NOW),
+            ("building", now - timedelta(hours=1)),
+            ("building", now),
         ):
             row = DataRequest(
                 requester_id=user.id,
                 requester_agency_id=agency.id,
                 stream="main",
-                start=NOW - timedelta(minutes=10),
-                end=NOW - timedelta(minutes=9, seconds=58),
+                start=now - timedelta(minutes=10),
+                end=now - timedelta(minutes=9, seconds=58),
                 case_number="C-1",
                 legal_basis="law",
                 reason="why",
@@ -66,27 +67,30 @@ async def test_restart_picks_up_what_was_left(db_url: str, tmp_path: Path) -> No
     upgrade(engine)
     engine.dispose()
     db = Database(db_url)
-    queued, stale, fresh = _seed(db)
+    now = datetime.now(UTC)
+    queued, stale, fresh = _seed(db, now)
     config = EvidenceConfig(
         signing_key_file=str(tmp_path / "key.pem"), export_dir=str(tmp_path / "out")
     )
-    source = PatternClipSource(NOW - timedelta(days=1))
+    source = PatternClipSource(now - timedelta(days=1))
     exporter = Exporter(config, "Site", db, AuditTrail(db), lambda: source, sweep_s=3600)
     await exporter.start()
     try:
         await asyncio.wait_for(exporter.idle.wait(), 60)
     finally:
         await exporter.stop()
-    with db.session() as s:
-        states = {i: s.get(DataRequest, i) for i in (queued, stale, fresh)}
-        assert {i: (r.state, r.export_state) for i, r in states.items() if r} == {
-            queued: ("exported", "ready"),
-            stale: ("exported", "ready"),
-            fresh: ("approved", "building"),
-        }
-        for i in (queued, stale):
-            zip_name = states[i].export_file  # type: ignore[union-attr]
-            assert zip_name is not None
-            verify_export(Path(config.export_dir) / zip_name)
-    assert len(source.calls) == 2  # the fresh lease's clip was never fetched
-    db.dispose()
+    try:
+        with db.session() as s:
+            states = {i: s.get(DataRequest, i) for i in (queued, stale, fresh)}
+            assert {i: (r.state, r.export_state) for i, r in states.items() if r} == {
+                queued: ("exported", "ready"),
+                stale: ("exported", "ready"),
+                fresh: ("approved", "building"),
+            }
+            for i in (queued, stale):
+                zip_name = states[i].export_file  # type: ignore[union-attr]
+                assert zip_name is not None
+                verify_export(Path(config.export_dir) / zip_name)
+        assert len(source.calls) == 2  # the fresh lease's clip was never fetched
+    finally:
+        db.dispose()  # also when an assertion fails: a leaked pool warns in a later test
