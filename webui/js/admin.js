@@ -69,6 +69,8 @@ async function main() {
   for (const b of document.querySelectorAll("#admin-nav [data-section]")) {
     b.hidden = !opens(b.dataset.section); // a click changes the hash: hashchange shows it
   }
+  const coverage = document.querySelector('#admin-nav a[href="/coverage"]');
+  if (coverage) coverage.hidden = !(me.permissions || []).includes("view_coverage");
   for (const b of document.querySelectorAll("#lang-switch [data-lang]")) {
     b.addEventListener("click", () => setLang(b.dataset.lang));
   }

@@ -25,7 +25,8 @@ export function addHeaderLinks(slot, me) {
   if (!slot || !me) return;
   const nav = document.createElement("span");
   nav.className = "session-links";
-  if ((me.permissions || []).includes("view_coverage")) {
+  const linked = document.querySelector('a[href="/coverage"]'); // the admin nav has its own
+  if ((me.permissions || []).includes("view_coverage") && !linked) {
     const link = document.createElement("a");
     link.href = "/coverage";
     link.id = "link-coverage";

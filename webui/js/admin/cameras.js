@@ -3,7 +3,7 @@
 // never shown (the API only says whether they are set); live stream status, a snapshot on
 // demand and the central-link flag.
 
-import { field, h, table } from "./dom.js";
+import { el as h, itemTable as table, labelled as field } from "./common.js";
 
 const EDITABLE = ["code", "name_th", "name_en", "main_url", "sub_url", "address", "latitude", "longitude"];
 

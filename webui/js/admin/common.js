@@ -14,6 +14,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else if (k in node && typeof v !== "string") node[k] = v;
     else if (k === "className" || k === "textContent" || k === "value") node[k] = v;
+    else if (k === "text") node.textContent = v;
     else node.setAttribute(k, v === true ? "" : v);
   }
   for (const c of children.flat()) {
@@ -96,6 +97,21 @@ export function table(id, headerKeys, rows) {
 /** A labelled form control. */
 export function field(key, control) {
   return el("label", {}, t(key), control);
+}
+
+/** A table with a header row of `headers` (texts) and one row per item from `cells(item)`. */
+export function itemTable(id, headers, items, cells, rowAttrs = () => ({})) {
+  return el(
+    "table",
+    { id, class: "admin-table" },
+    el("thead", {}, el("tr", {}, ...headers.map((text) => el("th", { scope: "col" }, text)))),
+    el("tbody", {}, ...items.map((item) => el("tr", rowAttrs(item), ...cells(item).map((c) => el("td", {}, c))))),
+  );
+}
+
+/** `label` (a text) around `control`, for form grids. */
+export function labelled(label, control, className) {
+  return el("label", { class: className }, el("span", {}, label), control);
 }
 
 /** A time for people: local date and time. */

@@ -4,7 +4,7 @@
 // apply run as import jobs whose progress is polled. The server remembers the choices for the
 // agency once applied. Export downloads the agency's inventory in the same format.
 
-import { field, h, table } from "./dom.js";
+import { el as h, itemTable as table, labelled as field } from "./common.js";
 
 const POLL_MS = 400;
 const FIELD_TARGETS = [
