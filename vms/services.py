@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from ingest.frame_bus import FrameBus
 from ingest.health import HealthRegistry, StreamHealth
 from ingest.metrics import IngestCollector
+from ingest.packet import StreamKey
 from ingest.snapshot import SnapshotService
 from ingest.supervisor import IngestSupervisor
 from relay.manager import RelayManager
@@ -68,7 +69,7 @@ class Services:
         )
         self.health = HealthRegistry()
         self.stream_states = StreamStateRecorder(self.db)  # the one writer of stream_states
-        self.health.add_removal_listener(self.stream_states.removed)
+        self.health.add_removal_listener(self._stream_removed)
         self.ingest = IngestSupervisor(
             settings.ingest, self.bus, self.health, on_state_change=self._camera_state
         )
@@ -192,6 +193,11 @@ class Services:
         await self.identity.stop()
         await self.events.stop()
         self.db.dispose()
+
+    def _stream_removed(self, key: StreamKey) -> None:
+        if self.site.handed_over(key.camera_id):
+            return  # moved to another node, which records its states: no "unknown" gap here
+        self.stream_states.removed(key)
 
     def _camera_state(self, health: StreamHealth) -> None:
         if not self.site.holds(health.key.camera_id):

@@ -60,6 +60,8 @@ class Site(Protocol):
 
     def holds(self, camera_id: int) -> bool: ...
 
+    def handed_over(self, camera_id: int) -> bool: ...
+
     def route(self, camera_id: int) -> str | None: ...
 
     async def apply(self, specs: Iterable[StreamSpec]) -> None: ...
@@ -130,6 +132,11 @@ class _Base:
 
     def holds(self, camera_id: int) -> bool:
         raise NotImplementedError
+
+    def handed_over(self, camera_id: int) -> bool:
+        """The site still pulls the camera, but not here: its lease moved to another node (or
+        was lost), whose own states now speak for it."""
+        return not self.holds(camera_id) and any(s.key.camera_id == camera_id for s in self._specs)
 
     async def _apply_local(self) -> None:
         async with self._lock:
