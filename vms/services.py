@@ -196,7 +196,8 @@ class Services:
 
     def _stream_removed(self, key: StreamKey) -> None:
         if self.site.handed_over(key.camera_id):
-            return  # moved to another node, which records its states: no "unknown" gap here
+            self.stream_states.forget(key)  # moved to another node, which records its states
+            return
         self.stream_states.removed(key)
 
     def _camera_state(self, health: StreamHealth) -> None:

@@ -71,6 +71,7 @@ class Cluster:
     cameras: list[int]
     ids: dict[str, Any]
     admin: dict[str, str]
+    db_url: str
 
     def owners(self) -> dict[int, str]:
         client = self.redis.client()
@@ -142,7 +143,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             node.start(wait=False)
         for node in nodes:
             until(node.ready, 60, f"{node.name} to be ready", every=0.2)
-        yield Cluster(nodes, rds, site, sim, ids["cameras"], ids, token(nodes[0].base))
+        yield Cluster(nodes, rds, site, sim, ids["cameras"], ids, token(nodes[0].base), url)
     finally:
         for node in nodes:
             node.stop()
@@ -398,6 +399,36 @@ def test_a_restarted_node_takes_back_no_more_than_its_share(cluster: Cluster) ->
     assert len(to_victim) >= len(moved) - 2  # what moved went to the restarted node
     names = {n.name for n in cluster.nodes}
     until(lambda: all(cluster.online_on(c, names) for c in to_victim), 20, "moved ones online")
+    # the uptime history agrees: the node that gave a camera up wrote no "unknown" for it
+    # (that would count as an outage in the reports), and the newest row is the new holder's
+    until(lambda: _history(cluster.db_url, to_victim)[0] == {"online"}, 10, "history online")
+    assert _history(cluster.db_url, to_victim)[1] == 0
+
+
+def _history(url: str, cameras: list[int]) -> tuple[set[str], int]:
+    """The newest state of each camera's main stream, and how many rows say it was given up."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            latest = conn.execute(
+                text(
+                    "SELECT DISTINCT ON (camera_id) state FROM stream_states"
+                    " WHERE stream = 'main' AND camera_id = ANY(:ids)"
+                    " ORDER BY camera_id, id DESC"
+                ),
+                {"ids": cameras},
+            )
+            states = {r[0] for r in latest}
+            given_up = conn.execute(
+                text(
+                    "SELECT count(*) FROM stream_states WHERE camera_id = ANY(:ids)"
+                    " AND reason = 'no longer pulled by this server'"
+                ),
+                {"ids": cameras},
+            ).scalar_one()
+            return states, given_up
+    finally:
+        engine.dispose()
 
 
 def test_a_redis_restart_never_leaves_a_camera_pulled_twice(cluster: Cluster) -> None:

@@ -154,3 +154,19 @@ async def test_a_stalled_database_loses_the_oldest_changes_counted(db: Database)
     assert recorder.dropped == 1
     await recorder.flush()
     assert states(db, cam) == [("online", ""), ("stalled", "")]
+
+
+async def test_a_stream_handed_to_another_process_is_left_to_it(db: Database) -> None:
+    moved, kept = _camera(db, "active"), _camera(db, "proposed")
+    recorder = StreamStateRecorder(db)
+    await recorder.start()
+    try:
+        health = HealthRegistry(on_change=recorder.observe)
+        for cam in (moved, kept):
+            health.set_state(StreamKey(cam, "main"), StreamState.ONLINE)
+        recorder.forget(StreamKey(moved, "main"))  # its lease went to another node
+        await recorder.flush()
+    finally:
+        await recorder.stop()
+    assert states(db, moved) == [("online", "")]  # no "unknown" over the new holder's state
+    assert states(db, kept) == [("online", ""), ("unknown", "server stopped: not watched")]

@@ -72,6 +72,11 @@ class StreamStateRecorder:
         """A stream is no longer pulled (its camera retired or edited, or deleted)."""
         self._put(Change(key.camera_id, key.stream, REMOVED, None, datetime.now(UTC)))
 
+    def forget(self, key: StreamKey) -> None:
+        """Another process now speaks for the stream (its lease moved): write nothing for it,
+        not even "unknown" at stop, or it would hide the new holder's state."""
+        self._last.pop((key.camera_id, key.stream), None)
+
     def _put(self, change: Change) -> None:
         if len(self._queue) >= self._max:
             self._queue.popleft()
