@@ -110,6 +110,7 @@ class _Base:
         self._ingest = ingest
         self._viewers = viewers
         self._specs: list[StreamSpec] = []
+        self._pulled: frozenset[int] = frozenset()  # the cameras of _specs, set with them
         self._started = time.time()
         self._cpu = _CpuMeter()
         self._last_cpu = 0.0
@@ -136,7 +137,11 @@ class _Base:
     def handed_over(self, camera_id: int) -> bool:
         """The site still pulls the camera, but not here: its lease moved to another node (or
         was lost), whose own states now speak for it."""
-        return not self.holds(camera_id) and any(s.key.camera_id == camera_id for s in self._specs)
+        return camera_id in self._pulled and not self.holds(camera_id)
+
+    def _set_specs(self, specs: Iterable[StreamSpec]) -> None:
+        self._specs = list(specs)
+        self._pulled = frozenset(s.key.camera_id for s in self._specs)
 
     async def _apply_local(self) -> None:
         async with self._lock:
@@ -159,7 +164,7 @@ class LocalSite(_Base):
         return None
 
     async def apply(self, specs: Iterable[StreamSpec]) -> None:
-        self._specs = list(specs)
+        self._set_specs(specs)
         await self._apply_local()
 
     async def nodes(self) -> list[dict[str, Any]]:
@@ -226,7 +231,7 @@ class RedisSite(_Base):
     def route(self, camera_id: int) -> str | None:
         """None: served here (held, or not a camera the site pulls); else the owner's URL.
         Raises Unavailable while the camera has no live owner (it is moving)."""
-        if self.holds(camera_id) or camera_id not in {s.key.camera_id for s in self._specs}:
+        if not self.handed_over(camera_id):
             return None
         owner = self._owners.get(camera_id)
         node = self._live.get(owner[0]) if owner else None
@@ -238,7 +243,7 @@ class RedisSite(_Base):
         return node.url
 
     async def apply(self, specs: Iterable[StreamSpec]) -> None:
-        self._specs = list(specs)
+        self._set_specs(specs)
         await self._apply_local()
         self._kick.set()
 
@@ -304,7 +309,7 @@ class RedisSite(_Base):
             log.warning("site: Redis is back; reclaiming the %d cameras held", len(self._held))
             self._quiet_until = time.monotonic() + lease_s
         self._degraded = False
-        wanted = {s.key.camera_id for s in self._specs}
+        wanted = self._pulled  # immutable: the tick plans one snapshot even if apply() runs
         owners = await self.leases.owners(wanted)
         quiet = time.monotonic() < self._quiet_until
         assigned = self._planner.plan(wanted, {name: n.capacity for name, n in live.items()})
