@@ -3,8 +3,9 @@
 `RedisSite` sits between the camera sync and ingest: the sync hands it every active camera's
 streams (`apply`), and it passes on to ingest only those of the cameras it holds a lease on.
 One owned task runs a tick every `site.tick_ms`: heartbeat, renew the held leases (a lost one
-stops at once), give up the cameras another live node wins (rendezvous, `assign.py`), take
-free leases it wins (or any lease left free for a whole lease time). Redis unreachable: it
+stops at once), give up the cameras the plan gives another live node (`assign.py`: it keeps
+each camera with its holder while the holder is within its share), take free leases the plan
+gives it (or any lease left free for a whole lease time). Redis unreachable: it
 says it is degraded, keeps pulling what it holds, takes nothing new and catches up on return.
 
 `LocalSite` is the one-process site of `state.backend = "memory"`: every camera is local.
@@ -312,7 +313,11 @@ class RedisSite(_Base):
         wanted = self._pulled  # immutable: the tick plans one snapshot even if apply() runs
         owners = await self.leases.owners(wanted)
         quiet = time.monotonic() < self._quiet_until
-        assigned = self._planner.plan(wanted, {name: n.capacity for name, n in live.items()})
+        holders = {cam: owner[0] for cam, owner in owners.items()}
+        holders.update(dict.fromkeys(self._held, self.node_name))
+        assigned = self._planner.plan(
+            wanted, {name: n.capacity for name, n in live.items()}, holders
+        )
         release = {c: t for c, t in self._held.items() if c not in wanted}
         acquire: list[int] = []
         for cam in wanted:
