@@ -68,7 +68,9 @@ class Services:
             gop_cache_max_packets=settings.ingest.gop_cache_max_packets,
         )
         self.health = HealthRegistry()
-        self.stream_states = StreamStateRecorder(self.db)  # the one writer of stream_states
+        self.stream_states = StreamStateRecorder(  # the one writer of stream_states
+            self.db, held_elsewhere=lambda ids: self.site.held_elsewhere(ids)
+        )
         self.health.add_removal_listener(self._stream_removed)
         self.ingest = IngestSupervisor(
             settings.ingest, self.bus, self.health, on_state_change=self._camera_state

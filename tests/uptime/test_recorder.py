@@ -5,7 +5,7 @@ The recorder on its own (SQLite and PostgreSQL): order, removals resolved, a bou
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from vms.db.engine import Database
 from vms.db.migrate import upgrade
 from vms.db.models.registry import Agency, Camera
 from vms.db.models.stream_states import StreamStateChange
-from vms.uptime.recorder import StreamStateRecorder
+from vms.uptime.recorder import RESTARTED_REASON, StreamStateRecorder
 
 
 def states(db: Database, camera_id: int) -> list[tuple[str, str]]:
@@ -110,12 +110,13 @@ def db(db_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-def _camera(db: Database, state: str) -> int:
+def _camera(db: Database, state: str, code: str = "") -> int:
+    code = code or state
     with db.session() as s:
-        agency = Agency(code=f"A-{state}", kind="municipality", name_th=f"หน่วย {state}")
+        agency = Agency(code=f"A-{code}", kind="municipality", name_th=f"หน่วย {code}")
         s.add(agency)
         s.flush()
-        cam = Camera(code=f"C-{state}", name_th="ก", agency_id=agency.id,
+        cam = Camera(code=f"C-{code}", name_th="ก", agency_id=agency.id,
                      main_url="rtsp://127.0.0.1/x", state=state)  # fmt: skip
         s.add(cam)
         s.flush()
@@ -170,3 +171,46 @@ async def test_a_stream_handed_to_another_process_is_left_to_it(db: Database) ->
         await recorder.stop()
     assert states(db, moved) == [("online", "")]  # no "unknown" over the new holder's state
     assert states(db, kept) == [("online", ""), ("unknown", "server stopped: not watched")]
+
+
+async def test_a_restart_closes_only_what_no_other_node_pulls(db: Database) -> None:
+    """A crash left three cameras "online"; another live node pulls one of them now."""
+    elsewhere, mine, gone = (_camera(db, "active", f"c{n}") for n in range(3))
+    first = StreamStateRecorder(db)
+    await first.start()
+    health = HealthRegistry(on_change=first.observe)
+    for cam in (elsewhere, mine, gone):
+        health.set_state(StreamKey(cam, "main"), StreamState.ONLINE)
+    for cam in (elsewhere, mine, gone):  # ...and the process dies: nothing closed at its end
+        first.forget(StreamKey(cam, "main"))
+    await first.stop()
+    asked: list[set[int]] = []
+
+    async def held_elsewhere(ids: Collection[int]) -> set[int]:
+        asked.append(set(ids))
+        return {elsewhere}
+
+    second = StreamStateRecorder(db, held_elsewhere=held_elsewhere)
+    await second.start()
+    await second.stop()
+    assert asked == [{elsewhere, mine, gone}]
+    assert states(db, elsewhere) == [("online", "")]  # the live holder's row stands
+    restarted = ("unknown", RESTARTED_REASON)
+    assert states(db, mine) == states(db, gone) == [("online", ""), restarted]
+
+
+async def test_a_restart_that_cannot_ask_the_site_closes_every_open_stream(db: Database) -> None:
+    cam = _camera(db, "active")
+    first = StreamStateRecorder(db)
+    await first.start()
+    HealthRegistry(on_change=first.observe).set_state(StreamKey(cam, "main"), StreamState.ONLINE)
+    first.forget(StreamKey(cam, "main"))  # a crash: nothing closed
+    await first.stop()
+
+    async def unreachable(ids: Collection[int]) -> set[int]:
+        raise ConnectionError("redis down")
+
+    second = StreamStateRecorder(db, held_elsewhere=unreachable)
+    await second.start()
+    await second.stop()
+    assert states(db, cam) == [("online", ""), ("unknown", RESTARTED_REASON)]

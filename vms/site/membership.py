@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
@@ -64,6 +64,8 @@ class Site(Protocol):
     def handed_over(self, camera_id: int) -> bool: ...
 
     def route(self, camera_id: int) -> str | None: ...
+
+    async def held_elsewhere(self, camera_ids: Collection[int]) -> set[int]: ...
 
     async def apply(self, specs: Iterable[StreamSpec]) -> None: ...
 
@@ -164,6 +166,9 @@ class LocalSite(_Base):
     def route(self, camera_id: int) -> str | None:
         return None
 
+    async def held_elsewhere(self, camera_ids: Collection[int]) -> set[int]:
+        return set()
+
     async def apply(self, specs: Iterable[StreamSpec]) -> None:
         self._set_specs(specs)
         await self._apply_local()
@@ -247,6 +252,16 @@ class RedisSite(_Base):
         self._set_specs(specs)
         await self._apply_local()
         self._kick.set()
+
+    async def held_elsewhere(self, camera_ids: Collection[int]) -> set[int]:
+        """Those of `camera_ids` leased now by another live node (read from Redis; raises
+        RedisError when it cannot be reached). A lease under this node's own name is a
+        predecessor's (a crash and restart), not another node's."""
+        now, lease_s = time.time(), self.config.lease_ms / 1000
+        live = {n.name for n in await self.registry.all() if now - n.heartbeat < lease_s}
+        live.discard(self.node_name)
+        owners = await self.leases.owners(camera_ids)
+        return {cam for cam, (node, _) in owners.items() if node in live}
 
     async def nodes(self) -> list[dict[str, Any]]:
         try:

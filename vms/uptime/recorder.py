@@ -5,7 +5,8 @@ as "camera.state"), so one row per change however many people watch. Changes are
 event loop (bounded: the oldest are dropped and counted if the database stalls) and written in
 batches on a worker thread. A stream removed from ingest is recorded as "retired" when its
 camera was retired, "unknown" otherwise; stopping the server records "unknown" for every
-stream, and starting it closes what a crash left open (see docs/reports.md).
+stream, and starting it closes what a crash left open — except the streams of cameras another
+live node of the site pulls, whose rows are that node's (see docs/reports.md).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -49,11 +51,23 @@ class Change:
     at: datetime
 
 
-class StreamStateRecorder:
-    """Owns the writer task; `observe` and `removed` are called on the event loop thread."""
+HeldElsewhere = Callable[[Collection[int]], Awaitable[set[int]]]
 
-    def __init__(self, db: Database, *, max_queued: int = MAX_QUEUED) -> None:
+
+class StreamStateRecorder:
+    """Owns the writer task; `observe` and `removed` are called on the event loop thread.
+    `held_elsewhere(camera ids)` names those another live node pulls now (a site on many
+    processes); raising, it leaves the start-up close to cover every open stream."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_queued: int = MAX_QUEUED,
+        held_elsewhere: HeldElsewhere | None = None,
+    ) -> None:
         self._db = db
+        self._held_elsewhere = held_elsewhere
         self._queue: deque[Change] = deque()
         self._max = max_queued
         self._wake = asyncio.Event()
@@ -91,7 +105,18 @@ class StreamStateRecorder:
 
     async def start(self) -> None:
         """Close what an unclean stop left open, then write changes as they come."""
-        await asyncio.to_thread(close_open_streams, self._db, RESTARTED_REASON)
+        skip: set[int] = set()
+        if self._held_elsewhere is not None:
+            opened = await asyncio.to_thread(open_cameras, self._db)
+            try:
+                skip = await self._held_elsewhere(opened)
+            except Exception as exc:  # Redis away, or anything: close them all, as alone
+                log.warning(
+                    "stream state history: cannot tell which cameras other nodes pull (%s);"
+                    " closing every open stream",
+                    type(exc).__name__,
+                )
+        await asyncio.to_thread(close_open_streams, self._db, RESTARTED_REASON, skip=skip)
         self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="stream-state-recorder")
 
@@ -162,25 +187,39 @@ def write_changes(session: Session, changes: list[Change]) -> None:
         )
 
 
-def close_open_streams(db: Database, reason: str, at: datetime | None = None) -> int:
-    """Add an "unknown" row for every stream whose last row is a watched state (a crash left
-    it open). Returns how many. Blocking."""
-    moment = at or datetime.now(UTC)
-    with db.session() as session:
-        latest = (
-            select(
-                StreamStateChange.camera_id,
-                StreamStateChange.stream,
-                func.max(StreamStateChange.id).label("last_id"),
-            )
-            .group_by(StreamStateChange.camera_id, StreamStateChange.stream)
-            .subquery()
+def _open_rows(session: Session) -> list[StreamStateChange]:
+    latest = (
+        select(
+            StreamStateChange.camera_id,
+            StreamStateChange.stream,
+            func.max(StreamStateChange.id).label("last_id"),
         )
-        open_rows = session.scalars(
+        .group_by(StreamStateChange.camera_id, StreamStateChange.stream)
+        .subquery()
+    )
+    return list(
+        session.scalars(
             select(StreamStateChange)
             .join(latest, StreamStateChange.id == latest.c.last_id)
             .where(StreamStateChange.state.not_in((UNKNOWN, RETIRED)))
-        ).all()
+        )
+    )
+
+
+def open_cameras(db: Database) -> set[int]:
+    """The cameras with a stream whose last row is a watched state. Blocking."""
+    with db.session() as session:
+        return {row.camera_id for row in _open_rows(session)}
+
+
+def close_open_streams(
+    db: Database, reason: str, at: datetime | None = None, skip: Collection[int] = ()
+) -> int:
+    """Add an "unknown" row for every stream whose last row is a watched state (a crash left
+    it open), but those of the cameras in `skip`. Returns how many. Blocking."""
+    moment = at or datetime.now(UTC)
+    with db.session() as session:
+        open_rows = [r for r in _open_rows(session) if r.camera_id not in skip]
         for row in open_rows:
             session.add(
                 StreamStateChange(
