@@ -56,6 +56,22 @@ async function show(name) {
   }
 }
 
+// A node cut off from the site's Redis still serves (readyz stays 200) but says `degraded`:
+// the administrators see it at once, on every section, until it clears.
+const SITE_POLL_MS = 5000;
+async function watchSite() {
+  const banner = $("#site-state");
+  try {
+    const r = await fetch("/readyz", { cache: "no-store" });
+    const body = await r.json();
+    banner.hidden = body.degraded !== true;
+  } catch {
+    banner.hidden = true; // the server itself is away: the sections say so when they fail
+  }
+  banner.dataset.state = banner.hidden ? "ok" : "degraded";
+  setTimeout(watchSite, SITE_POLL_MS);
+}
+
 async function main() {
   await setLang(initialLang());
   const resp = await fetch("/api/v1/auth/me", { credentials: "same-origin" });
@@ -74,6 +90,7 @@ async function main() {
   for (const b of document.querySelectorAll("#lang-switch [data-lang]")) {
     b.addEventListener("click", () => setLang(b.dataset.lang));
   }
+  watchSite();
   onLangChange(() => current && show(current));
   window.addEventListener("hashchange", () => show(location.hash.slice(1)));
   await show(location.hash.slice(1));
