@@ -45,7 +45,7 @@ async def settle(check: Any, timeout: float = 20.0, what: str = "") -> None:
 
 @pytest.mark.parametrize(
     "relay_settings",
-    [{"connect_timeout_s": 1.0, "max_sessions_per_address": 1000, "start_wait_s": 2.0}],
+    [{"connect_timeout_s": 3.0, "max_sessions_per_address": 1000, "start_wait_s": 2.0}],
 )
 async def test_flood_and_churn_leave_fds_and_peer_connections_at_baseline(
     server: ServerThread, h264_packets: list[tuple[bytes, bool]]
