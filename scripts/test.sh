@@ -8,7 +8,11 @@ echo "== ruff"; ruff check . && ruff format --check .
 echo "== mypy"; mypy
 echo "== pytest"
 set +e
-python -m pytest -q -p no:cacheprovider --durations=25 "$@"
+# two workers (the CI machine's two cores): most tests wait on servers, cameras and browsers,
+# so two at a time take ~0.57x the time of one (README); a file's tests (and its
+# module fixtures) stay on one worker. VMS_TEST_WORKERS=0 runs them in this one process.
+python -m pytest -q -p no:cacheprovider --durations=25 \
+  -n "${VMS_TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then
