@@ -18,6 +18,7 @@ command counters are ours alone), the simulator in this process, `vms serve` chi
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import signal
@@ -43,6 +44,7 @@ from bench.whep_rig import cpu_seconds, machine  # noqa: E402
 from camsim import SimConfig, SimulatorThread  # noqa: E402
 from tests.conftest import POSTGRES_ADMIN_URL, free_port  # noqa: E402
 from tests.site.cluster import Node, RedisServer, owners, seed, site_name, token  # noqa: E402
+from vms.credentials.keys import ENV_VAR, new_key, new_key_id  # noqa: E402
 
 FPS = 15
 # one bench user opens every viewer from one address: lift the per-user and per-address caps
@@ -323,6 +325,8 @@ def main() -> None:
     parser.add_argument("--skip", choices=["capacity", "failover"], action="append", default=[])
     args = parser.parse_args()
     print(f"machine: {machine()}, load average {os.getloadavg()}", flush=True)
+    # the nodes seal camera credentials: a throwaway key for this run, inherited by every child
+    os.environ.setdefault(ENV_VAR, f"{new_key_id()}:{base64.urlsafe_b64encode(new_key()).decode()}")
     sim = SimulatorThread(
         SimConfig(
             cameras=args.cameras,
