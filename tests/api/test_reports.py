@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pypdf
@@ -15,6 +16,7 @@ from tests.fixtures_identity import World
 from vms.db.models.stream_states import StreamStateChange
 
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # 08:00 Phuket, long before the server started
+BANGKOK = ZoneInfo("Asia/Bangkok")  # the test sites' time zone (auth.coverage default)
 PERIOD = {"start": "2026-01-05T08:00:00+07:00", "end": "2026-01-05T09:00:00+07:00"}
 
 
@@ -98,6 +100,18 @@ def test_the_supervisor_reads_every_agency(sqlite_world: World) -> None:
     supervisor = sqlite_world.client_as("supervisor", "cc")
     body = supervisor.get("/api/v1/reports/uptime", params=PERIOD).json()
     assert {"PKT-MUNI", "PKT-POL1"} <= {a["code"] for a in body["agencies"]}
+
+
+def test_no_period_is_the_sites_today_in_its_time_zone(sqlite_world: World) -> None:
+    admin = sqlite_world.client_as("agency_admin", "muni")
+    before = datetime.now(BANGKOK).date()
+    body = admin.get("/api/v1/reports/uptime").json()
+    after = datetime.now(BANGKOK).date()
+    start = datetime.fromisoformat(body["start"]).astimezone(BANGKOK)
+    end = datetime.fromisoformat(body["end"]).astimezone(BANGKOK)
+    assert body["timezone"] == "Asia/Bangkok"  # the page reads the day in it
+    assert start.date() in (before, after) and (start.hour, start.minute) == (0, 0)
+    assert start < end <= start + timedelta(days=1)  # the day so far (it ends now)
 
 
 @pytest.mark.parametrize(

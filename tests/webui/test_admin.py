@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pypdf
@@ -30,19 +31,22 @@ CAMERAS = (("market", "muni", "ตลาดใหญ่"), ("pier", "muni", "ท
 OUTAGE = ((-60, "online", None), (-40, "offline", "camera unreachable"), (-25, "online", None))
 
 
+SITE_TZ = ZoneInfo("Asia/Bangkok")  # the test site's time zone (auth.coverage default)
+
+
 @dataclass
 class Site:
     server: LiveServer
     agencies: dict[str, int]
     cameras: dict[str, int]
 
-    def context(self, browser: Browser, username: str) -> BrowserContext:
+    def context(self, browser: Browser, username: str, timezone: str = "UTC") -> BrowserContext:
         with self.server.client() as c:
             r = c.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
             assert r.status_code == 200, r.text
             cookie = str(c.cookies[SESSION_COOKIE])
         context = browser.new_context(
-            viewport={"width": 1400, "height": 900}, accept_downloads=True
+            viewport={"width": 1400, "height": 900}, accept_downloads=True, timezone_id=timezone
         )
         context.add_cookies(
             [{"name": SESSION_COOKIE, "value": cookie, "url": self.server.base_url}]
@@ -110,7 +114,8 @@ def open_section(page: Page, site: Site, section: str) -> None:
 def test_share_two_cameras_and_download_the_days_pdf(
     browser: Browser, site: Site, tmp_path: Path
 ) -> None:
-    context = site.context(browser, "muni-admin")
+    # a browser far from the site: its date is the site's only part of the day
+    context = site.context(browser, "muni-admin", timezone="America/Los_Angeles")
     page = context.new_page()
     try:
         open_section(page, site, "sharing")
@@ -141,6 +146,10 @@ def test_share_two_cameras_and_download_the_days_pdf(
         row = page.locator("#report-agencies tbody tr").first
         assert MUNI_TH in row.inner_text()
         assert "CAM-MARKET" in page.locator("#report-outages").inner_text()
+        now = datetime.now(SITE_TZ)  # the site's today, not the browser's (a minute's grace)
+        today = {now.date().isoformat(), (now - timedelta(minutes=1)).date().isoformat()}
+        assert page.input_value("#report-day") in today
+        assert "GMT+7" in page.locator("#report-outages tbody tr").first.inner_text()
         page.screenshot(path=str(tmp_path / "reports.png"), full_page=True)
         with page.expect_download() as info:
             page.click("#report-pdf")

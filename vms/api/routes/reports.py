@@ -186,10 +186,13 @@ def uptime_report(
     format: Format = "json",
 ) -> UptimeOut | Response:
     """Uptime per camera stream, agency and site in [start, end) (ISO 8601 with a time zone),
-    or over one local `day` of the site instead, from the recorded state changes, with
-    causes, the longest outages and the stations' duty coverage. An agency administrator
-    gets their own agency's; the supervisor and system administrator any."""
+    or over one local `day` of the site instead (with neither: the site's today, in its time
+    zone, whatever the caller's clock says), from the recorded state changes, with causes,
+    the longest outages and the stations' duty coverage. An agency administrator gets their
+    own agency's; the supervisor and system administrator any."""
     tz = services.identity.coverage.tz
+    if day is None and start is None and end is None:
+        day = datetime.now(tz).date()
     if day is not None:
         if start is not None or end is not None:
             raise InvalidInput("give either day, or start and end, not both")

@@ -4,19 +4,16 @@
 import { t } from "../i18n.js";
 import { api, agencyNames, el, field, query, table } from "./common.js";
 
-// Today as a date in `timeZone` (the browser's own when not given): the site's day is what
-// the report means by `day`, and a browser elsewhere may already be on another date.
-function today(timeZone) {
-  return new Intl.DateTimeFormat("en-CA", { timeZone }).format(new Date()); // YYYY-MM-DD
-}
-
+// The date (YYYY-MM-DD) of the moment `iso` in `timeZone`: the report's day is the site's.
+const dayIn = (iso, timeZone) => new Intl.DateTimeFormat("en-CA", { timeZone }).format(new Date(iso));
 const pct = (f) => (f.availability_pct === null ? "–" : `${f.availability_pct.toFixed(1)} %`);
 const minutes = (s) => `${Math.round(s / 60)}`;
 
 export async function render(container, { me, say }) {
   const wide = me.role === "system_admin" || me.role === "supervisor"; // every agency's report
   const names = wide ? await agencyNames() : new Map();
-  const day = el("input", { id: "report-day", type: "date", value: today(), required: true });
+  // empty until the first answer: asked with no day, the server answers for the site's today
+  const day = el("input", { id: "report-day", type: "date", required: true });
   const agency = el("select", { id: "report-agency", hidden: !wide },
     el("option", { value: "" }, t("reports.all_agencies")),
     [...names].map(([id, name]) => el("option", { value: id }, name)));
@@ -24,24 +21,17 @@ export async function render(container, { me, say }) {
   const xlsx = el("a", { id: "report-xlsx", className: "button" }, t("reports.xlsx"));
   const summary = el("div", { id: "report-summary" });
   const params = () => ({ day: day.value, agency_id: agency.value });
-  let first = true;
   const refresh = async () => {
-    const base = `/api/v1/reports/uptime${query(params())}`;
-    pdf.href = `${base}&format=pdf`;
-    pdf.download = `uptime-${day.value}.pdf`;
-    xlsx.href = `${base}&format=xlsx`;
-    xlsx.download = `uptime-${day.value}.xlsx`;
     try {
       const r = await api("GET", `/reports/uptime${query(params())}`);
-      if (first) {
-        first = false; // open on the site's today, which the answer's time zone tells
-        const siteToday = today(r.timezone);
-        if (siteToday !== day.value) {
-          day.value = siteToday;
-          await refresh();
-          return;
-        }
-      }
+      if (!day.value) day.value = dayIn(r.start, r.timezone); // the site's today
+      const base = `/api/v1/reports/uptime${query(params())}`;
+      pdf.href = `${base}&format=pdf`;
+      pdf.download = `uptime-${day.value}.pdf`;
+      xlsx.href = `${base}&format=xlsx`;
+      xlsx.download = `uptime-${day.value}.xlsx`;
+      // outage times in the site's time zone, named, as the day is the site's
+      const at = (iso) => new Date(iso).toLocaleString(undefined, { timeZone: r.timezone, timeZoneName: "short" });
       summary.replaceChildren(
         el("p", {}, t("reports.site", { pct: pct(r.figures) })),
         table("report-agencies", ["reports.agency", "reports.streams", "reports.up", "reports.down_min"],
@@ -49,7 +39,7 @@ export async function render(container, { me, say }) {
         el("h3", {}, t("reports.longest")),
         table("report-outages", ["reports.camera", "reports.from", "reports.minutes", "reports.cause"],
           r.agencies.flatMap((a) => a.longest_outages).sort((x, y) => y.seconds - x.seconds).slice(0, 10)
-            .map((o) => [o.camera_code, new Date(o.start).toLocaleString(), minutes(o.seconds), t(`cause.${o.cause}`)])),
+            .map((o) => [o.camera_code, at(o.start), minutes(o.seconds), t(`cause.${o.cause}`)])),
       );
       say("");
     } catch (err) {
