@@ -28,6 +28,7 @@ from vms.config import Settings
 from vms.credentials.keys import load_keys
 from vms.db.engine import Database
 from vms.db.migrate import upgrade as upgrade_database
+from vms.db.models.registry import Camera
 from vms.emergency.service import EmergencyService
 from vms.events import EventBus, InProcessEventBus
 from vms.events_redis import RedisEventBus
@@ -126,6 +127,7 @@ class Services:
             self.identity.audit,
             self.events,
             ptz_drivers or onvif_factory(self.db, url_policy(settings)),  # with an onvif_url
+            camera_agency=lambda cam: asyncio.to_thread(self._camera_agency, cam),
         )
         # exports read the recording store (set below); None: exports fail "not available"
         self.clip_source: ClipSource | None = None
@@ -153,6 +155,11 @@ class Services:
         if settings.recording.enabled:
             self.clip_source = RecordedClips(self.recordings)
         self.started = False
+
+    def _camera_agency(self, camera_id: int) -> int | None:
+        with self.db.session() as session:
+            camera = session.get(Camera, camera_id)
+            return None if camera is None else camera.agency_id
 
     async def start(self) -> None:
         """Prepare the database and start the background parts."""

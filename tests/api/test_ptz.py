@@ -311,3 +311,35 @@ def test_the_governor_takes_over_an_unshared_camera_only_under_an_emergency(
     assert gov.delete("/api/v1/emergency").status_code in (200, 204)
     time.sleep(0.6)  # the state cache is at most 0.5 s old
     assert gov.post(ptz(w, "police1", "/move"), json={"mode": "relative"}).status_code == 404
+
+
+def test_a_session_that_runs_out_is_audited_once_in_the_holders_name(
+    world: World, heads: dict[int, MemoryPtz]
+) -> None:
+    w = world
+    ptzc = w.services.ptz
+    ptzc.config = ptzc.config.model_copy(update={"session_timeout_s": 0.3})
+    desk = w.client_as("desk_officer", "police")
+    r = desk.post(ptz(w, "police1", "/move"), json={"mode": "relative", "pan": 0.1})
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 10  # the lapse is looked for every lapse_check_s (1 s)
+    while ("ptz.release", "ok", w.user("desk_officer", "police")) not in audit_actions(
+        w, "police1"
+    ):
+        assert time.monotonic() < deadline, audit_actions(w, "police1")
+        time.sleep(0.1)
+    time.sleep(1.5)  # another look or two: handed out once, recorded once
+    desk_name = w.user("desk_officer", "police")
+    assert audit_actions(w, "police1") == [
+        ("ptz.take", "ok", desk_name),
+        ("ptz.move", "ok", desk_name),
+        ("ptz.release", "ok", desk_name),
+    ]
+    with w.services.db.session() as session:
+        lapse = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "ptz.release")
+        ).one()
+    assert lapse.detail["reason"] == "expired" and lapse.detail["holder"]["user"] == desk_name
+    assert lapse.agency_id == w.agencies["police"]
+    assert lapse.camera_agency_id == w.agencies["police"]
+    assert desk.get(ptz(w, "police1")).json()["holder"] is None

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from multiprocessing.synchronize import Barrier
 
 import pytest
+import redis.asyncio as aioredis
 
 from vms.ptz.arbitration import Claim
 from vms.ptz.store import ControlStore, MemoryControlStore, RedisControlStore
@@ -33,6 +34,18 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[ControlStore]:
         yield made
     finally:
         await made.close()
+        if isinstance(made, RedisControlStore):
+            await _drop(made)
+
+
+async def _drop(store: RedisControlStore) -> None:
+    """Sessions stay in Redis until swept: remove what a test left."""
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        async for key in client.scan_iter(match=f"{store.prefix}*"):
+            await client.delete(key)
+    finally:
+        await client.aclose()
 
 
 async def test_take_refuse_take_over_release(store: ControlStore) -> None:
@@ -139,3 +152,40 @@ async def test_sessions_list_the_live_ones_and_revoke_ends_only_what_it_picks(
     assert ended.outcome == "cleared" and ended.previous is not None
     assert ended.previous.user_id == 2 and await store.holder(12) is None
     assert (await store.revoke(14, lambda h: True)).outcome == "none"  # nobody held it
+
+
+async def test_a_run_out_session_is_handed_out_once_and_an_ended_one_never(
+    store: ControlStore,
+) -> None:
+    await store.claim(21, _claim(1, hold_s=0.05))  # runs out
+    await store.claim(22, _claim(2))  # still held
+    await store.claim(23, _claim(3, hold_s=0.05))
+    await store.release(23, 3, 5000)  # ended before its time: its release is audited already
+    await store.claim(24, _claim(4, 3000, hold_s=0.05))
+    await store.claim(24, _claim(5, 9000))  # taken over: audited as the take-over
+    await store.claim(25, _claim(6, hold_s=0.05))
+    await asyncio.sleep(0.1)
+    await store.claim(25, _claim(7))  # ran out, then someone took the free camera
+    lapsed = await store.lapsed()
+    assert [(cam, h.user_id) for cam, h in sorted(lapsed)] == [(21, 1), (25, 6)]
+    assert await store.lapsed() == []
+    held = await store.holder(25)
+    assert held is not None and held.user_id == 7
+    assert sorted(await store.sessions()) == [22, 24, 25]
+
+
+@pytest.mark.redis
+async def test_two_stores_sweeping_one_site_hand_each_lapse_to_one() -> None:
+    prefix = f"vms-test-ptz-{uuid.uuid4().hex[:8]}:"
+    stores = [RedisControlStore(REDIS_URL, prefix=prefix) for _ in range(2)]
+    try:
+        for cam in range(30, 50):
+            await stores[cam % 2].claim(cam, _claim(cam, hold_s=0.05))
+        await asyncio.sleep(0.1)
+        got = await asyncio.gather(*(s.lapsed() for s in stores for _ in range(3)))
+        cams = sorted(cam for batch in got for cam, _ in batch)
+        assert cams == list(range(30, 50))
+    finally:
+        for s in stores:
+            await s.close()
+        await _drop(stores[0])

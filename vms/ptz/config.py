@@ -55,3 +55,9 @@ class PtzConfig(BaseModel):
     command_timeout_s: float = Field(
         5.0, gt=0, le=60, description="Longest a route waits for the camera to answer."
     )
+    lapse_check_s: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="How often a session that ran out is looked for, to audit its lapse.",
+    )

@@ -3,7 +3,9 @@
 Every act goes through `_record`, which writes the audit row and publishes the event of that
 one change together (the session change itself is the store's atomic step just before): a take,
 a take-over (the displaced holder is told why, by an event addressed to them), a refusal, a
-command and a release are each one record with user, agency, camera and reason.
+command and a release are each one record with user, agency, camera and reason. A session
+that runs out by itself is recorded too (`ptz.release`, reason "expired", in the holder's name),
+by whichever process of the site the store hands the lapse to.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 
 DriverFactory = Callable[[int], Awaitable[PtzDriver | None]]
 """Camera id -> its PTZ driver, or None when the camera has no PTZ."""
+CameraAgency = Callable[[int], Awaitable[int | None]]
+"""Camera id -> the agency that owns it (None: the camera is gone), for the lapse records."""
 
 CAMERA_CHANGED = "camera.changed"  # published by the camera routes (vms.api.routes.cameras)
 TAKEN_OVER = "ptz.taken_over"
@@ -41,6 +45,10 @@ T = TypeVar("T")
 
 async def no_ptz(_camera_id: int) -> PtzDriver | None:
     """The default driver factory: no camera has PTZ until a real factory is plugged in."""
+    return None
+
+
+async def unknown_agency(_camera_id: int) -> int | None:
     return None
 
 
@@ -83,14 +91,17 @@ class PtzControl:
         audit: AuditTrail,
         events: EventBus,
         driver_factory: DriverFactory = no_ptz,
+        camera_agency: CameraAgency = unknown_agency,
     ) -> None:
         self.config = config
         self.store = store
         self.audit = audit
         self.events = events
         self.driver_factory = driver_factory
+        self.camera_agency = camera_agency
         self._drivers: dict[int, PtzDriver] = {}
         self._task: asyncio.Task[None] | None = None
+        self._lapses: asyncio.Task[None] | None = None
         self._opening = asyncio.Lock()
         self._caps: dict[int, PtzCapabilities] = {}
 
@@ -99,6 +110,46 @@ class PtzControl:
         address or credentials may have changed)."""
         sub = self.events.subscribe(CAMERA_CHANGED, maxsize=100)
         self._task = asyncio.create_task(self._follow(sub), name="ptz-drivers")
+        self._lapses = asyncio.create_task(self._watch_lapses(), name="ptz-lapses")
+
+    async def _watch_lapses(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.lapse_check_s)
+            try:
+                await self.record_lapses()
+            except Exception:  # Redis away: the store keeps them for the next look
+                log.warning("ptz: lapsed sessions not read yet", exc_info=True)
+
+    async def record_lapses(self) -> int:
+        """Audit every session the store says ran out (handed to this process alone)."""
+        lapsed = await self.store.lapsed()
+        for camera_id, holder in lapsed:
+            detail: dict[str, Any] = {
+                "reason": "expired",
+                "priority": holder.priority,
+                "holder": holder_out(holder),
+            }
+            if holder.emergency_id is not None:
+                detail |= {"emergency_id": holder.emergency_id, "under_emergency": True}
+            entry = AuditEntry(
+                action="ptz.release",
+                user_id=holder.user_id,
+                username=holder.username,
+                agency_id=holder.agency_id,
+                camera_id=camera_id,
+                camera_agency_id=await self.camera_agency(camera_id),
+                detail=detail,
+            )
+            try:
+                await asyncio.to_thread(self.audit.append, entry)
+            except Exception:  # the store has let it go: say which, so it can be re-entered
+                log.exception(
+                    "ptz: the lapse of %s's session on camera %d (until %s) was not audited",
+                    holder.username,
+                    camera_id,
+                    datetime.fromtimestamp(holder.until, UTC).isoformat(timespec="seconds"),
+                )
+        return len(lapsed)
 
     async def _follow(self, sub: EventSubscription) -> None:
         try:
@@ -114,11 +165,12 @@ class PtzControl:
 
     async def stop(self) -> None:
         """Stop following changes; close every driver opened and the store."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._lapses):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._lapses = None
         for driver in self._drivers.values():
             with contextlib.suppress(Exception):
                 await driver.close()
