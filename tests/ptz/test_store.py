@@ -189,3 +189,19 @@ async def test_two_stores_sweeping_one_site_hand_each_lapse_to_one() -> None:
         for s in stores:
             await s.close()
         await _drop(stores[0])
+
+
+@pytest.mark.redis
+async def test_a_due_entry_older_than_its_session_is_put_back_not_handed_out() -> None:
+    store = RedisControlStore(REDIS_URL, prefix=f"vms-test-ptz-{uuid.uuid4().hex[:8]}:")
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        taken = await store.claim(60, _claim(1))
+        await client.zadd(store.prefix + "due", {"60": 0})  # as a clock far ahead would see it
+        assert await store.lapsed() == []
+        assert (await store.holder(60)) == taken.holder
+        assert await client.zscore(store.prefix + "due", "60") == taken.holder.until
+    finally:
+        await client.aclose()
+        await store.close()
+        await _drop(store)

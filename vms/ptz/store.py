@@ -152,16 +152,22 @@ class MemoryControlStore(_RuleStore):
         self._sessions.clear()
 
 
-# the sessions whose end (score) has come: each removed and returned once, site-wide
+# the sessions whose end (score) has come: each removed and returned once, site-wide. The
+# session keys are named from ARGV, not KEYS: fine on one Redis, not on Redis Cluster.
 _SWEEP = """
 local out = {}
 for _, cam in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 500)) do
   redis.call('ZREM', KEYS[1], cam)
   local key = ARGV[2] .. cam
   local raw = redis.call('GET', key)
-  if raw and tonumber(cjson.decode(raw)['until']) <= tonumber(ARGV[1]) then
-    redis.call('DEL', key)
-    table.insert(out, cam .. '|' .. raw)
+  if raw then
+    local ends = tonumber(cjson.decode(raw)['until'])
+    if ends <= tonumber(ARGV[1]) then
+      redis.call('DEL', key)
+      table.insert(out, cam .. '|' .. raw)
+    else  -- renewed meanwhile (or this clock is behind): look again at its new end
+      redis.call('ZADD', KEYS[1], ends, cam)
+    end
   end
 end
 while true do
