@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import inspect, select
 
 from tests.fixtures_camsim import CamsimFactory
@@ -426,6 +427,7 @@ def _reads_back(response: httpx.Response, field: str, value: Any, path: str = ""
     return bool(shown[field] == value or str(shown[field]).lower() == str(value).lower())
 
 
+@pytest.mark.timeout(360)  # one long walk: 38 s on a quiet run, 118 s+ on a slow CI machine
 def test_every_mutable_attribute_for_an_agency_administrator(
     sqlite_world: World, camsim_factory: CamsimFactory
 ) -> None:
