@@ -129,8 +129,7 @@ class PtzControl:
                 "priority": holder.priority,
                 "holder": holder_out(holder),
             }
-            if holder.emergency_id is not None:
-                detail |= {"emergency_id": holder.emergency_id, "under_emergency": True}
+            detail |= _emergency_detail(holder.emergency_id)
             entry = AuditEntry(
                 action="ptz.release",
                 user_id=holder.user_id,
@@ -384,6 +383,10 @@ class PtzControl:
 
 def _under_emergency(decision: ControlDecision) -> dict[str, Any]:
     """Audit detail marking an act only the governor's override allowed (the receipts read it)."""
-    if decision.emergency_id is None:
+    return _emergency_detail(decision.emergency_id)
+
+
+def _emergency_detail(emergency_id: int | None) -> dict[str, Any]:
+    if emergency_id is None:
         return {}
-    return {"emergency_id": decision.emergency_id, "under_emergency": True}
+    return {"emergency_id": emergency_id, "under_emergency": True}
