@@ -11,19 +11,20 @@ from vms.events import EventBus, EventSubscription
 
 
 class BusListener:
-    """Runs `read(subscription)` on events under `prefix` from `start()` until `stop()`."""
+    """Runs `read(subscription)` on events under `prefix` (one, or a tuple of them) from
+    `start()` until `stop()`."""
 
     def __init__(
         self,
         events: EventBus,
-        prefix: str,
+        prefix: str | tuple[str, ...],
         read: Callable[[EventSubscription], Coroutine[Any, Any, None]],
         *,
         name: str,
         maxsize: int = 100,
     ) -> None:
         self.events = events
-        self.prefix = prefix
+        self.prefixes = (prefix,) if isinstance(prefix, str) else prefix
         self.read = read
         self.name = name
         self.maxsize = maxsize
@@ -31,7 +32,7 @@ class BusListener:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._sub = self.events.subscribe(self.prefix, maxsize=self.maxsize)
+        self._sub = self.events.subscribe(*self.prefixes, maxsize=self.maxsize)
         self._task = asyncio.get_running_loop().create_task(self.read(self._sub), name=self.name)
 
     async def stop(self) -> None:

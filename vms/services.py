@@ -150,6 +150,7 @@ class Services:
             self.bus,
             self.events,
             offline_reason=lambda key: getattr(self.health.get(key), "reason", None),
+            emergency=self.emergency.override,
         )
         self.metrics.register(RecordingCollector(self.recordings))
         if settings.recording.enabled:

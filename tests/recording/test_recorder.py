@@ -4,6 +4,7 @@ down leaves a marked gap; cameras not selected are not recorded."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import time
@@ -11,10 +12,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 
 from ingest.packet import StreamKey
-from tests.fixtures_server import WallSite, default_specs
+from tests.fixtures_server import ADMIN_PASSWORD, WallSite, default_specs
+from vms.auth.roles import Role
+from vms.auth.users import UserSpec, create_user
+from vms.db.models.identity import User
 from vms.db.models.recording import RecordingGap, RecordingSegment
 from vms.recording import fmp4
 
@@ -170,3 +175,69 @@ def test_trigger_records_an_event_with_pre_roll_then_stops(wall_site: WallSite) 
     last = segs[-1].end.replace(tzinfo=UTC)
     assert asked + timedelta(seconds=3.5) < last < asked + timedelta(seconds=8)
     assert _gaps(wall_site, cam) == []  # between events nothing was wanted: no gap
+
+
+def _governor(site: WallSite) -> dict[str, str]:
+    """Bearer headers of a user of the governor's office (created on first use)."""
+    name = "rec-governor"
+    with site.server.services.db.session() as session:
+        if session.scalar(select(User).where(User.username == name)) is None:
+            spec = UserSpec(name, ADMIN_PASSWORD, site.agency["id"], Role.GOVERNOR, "Governor")
+            create_user(session, spec, None)
+    resp = httpx.post(
+        f"{site.base_url}/api/v1/auth/token",
+        data={"username": name, "password": ADMIN_PASSWORD},
+        timeout=30,
+    )
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+def test_emergency_forces_recording_in_its_scope_until_it_ends(wall_site: WallSite) -> None:
+    """A camera the policy does not record is recorded from the declaration (scope: its
+    agency) to the end or the expiry, continuously; then it is not, and what was written is
+    whole. Last in
+    the module: the trigger test above reads this camera's first segment."""
+    cam = wall_site.cameras[1]["id"]  # not central-linked
+    key = StreamKey(cam, "main")
+    recordings = wall_site.server.services.recordings
+    assert key not in recordings.recorder.streams
+    url = f"{wall_site.base_url}/api/v1/emergency"
+    headers = _governor(wall_site)
+    body = {
+        "type": "natural_disaster",
+        "reason": "flood drill",
+        "duration_s": 600,
+        "scope": {"agency_ids": [wall_site.agency["id"]]},
+        "include_command_center": False,
+    }
+    declared = datetime.now(UTC)
+    resp = httpx.post(url, json=body, headers=headers, timeout=30)
+    assert resp.status_code == 201, resp.text
+    _wait_for("forced recording", lambda: key in recordings.recorder.continuous, timeout=5)
+    assert recordings.forced_by == resp.json()["id"]
+
+    def ours() -> list[RecordingSegment]:
+        return [
+            s
+            for s in _segments(wall_site, cam)
+            if s.start.replace(tzinfo=UTC) > declared - timedelta(seconds=1.5)
+        ]
+
+    _wait_for("a closed segment", lambda: [s for s in ours() if s.state == "closed"])
+    ended = httpx.delete(url, headers=headers, timeout=30)
+    assert ended.status_code == 200, ended.text
+    _wait_for("the end of it", lambda: key not in recordings.recorder.streams, timeout=5)
+    assert recordings.forced_by is None
+    segs = ours()
+    assert segs and all(s.state == "closed" for s in segs)
+    root = recordings.store.root
+    assert int(_ffprobe(root / segs[0].path)["streams"][0]["nb_read_frames"]) >= 30
+    for before, after in itertools.pairwise(segs):  # one continuous recording
+        assert abs((after.start - before.end).total_seconds()) < 0.2
+    assert not [g for g in _gaps(wall_site, cam) if g.start.replace(tzinfo=UTC) >= declared]
+    # declared again and left to expire: no event announces that, the recorder sees it by time
+    resp = httpx.post(url, json=body | {"duration_s": 3}, headers=headers, timeout=30)
+    assert resp.status_code == 201, resp.text
+    _wait_for("forced again", lambda: key in recordings.recorder.continuous, timeout=5)
+    _wait_for("the expiry", lambda: key not in recordings.recorder.streams, timeout=8)

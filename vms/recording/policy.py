@@ -1,22 +1,35 @@
-"""Which camera streams are recorded continuously, from the registry and `[recording]`.
+"""Which camera streams are recorded continuously, from the registry, `[recording]` and the
+governor's emergency.
 
 Continuous: active cameras with the central-link flag (the national 20 % selection) when
 `continuous = "central_link"`, every active camera with `"all"`, plus the cameras named in
-`camera_codes`. Blocking (SQL): call in a thread.
+`camera_codes`; and, while an emergency is in force, every active camera in its scope (forced
+on, whatever the policy says, as long as recording is enabled). Blocking (SQL): call in a
+thread.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session, selectinload
 
 from ingest.packet import StreamKey
 from vms.db.engine import Database
 from vms.db.models.registry import Camera
+from vms.emergency.override import Override
 from vms.recording.config import RecordingConfig
 
 
-def recorded_streams(db: Database, config: RecordingConfig) -> list[StreamKey]:
-    """The streams to record now, ordered by camera."""
+def recorded_streams(
+    db: Database,
+    config: RecordingConfig,
+    emergency: Override | None = None,
+    now: datetime | None = None,
+) -> list[StreamKey]:
+    """The streams to record now, ordered by camera (`emergency`: the declaration open at
+    `now`, if any; its cameras are added only while it is in force)."""
     if not config.enabled:
         return []
     chosen: list[ColumnElement[bool]] = []
@@ -26,16 +39,22 @@ def recorded_streams(db: Database, config: RecordingConfig) -> list[StreamKey]:
         chosen.append(Camera.central_link.is_(True))
     if config.camera_codes:
         chosen.append(Camera.code.in_(config.camera_codes))
-    query = (
-        select(Camera.id, Camera.sub_url)
-        .where(Camera.state == "active", or_(false(), *chosen))
-        .order_by(Camera.id)
-    )
-    keys: list[StreamKey] = []
+    query = select(Camera.id, Camera.sub_url).where(Camera.state == "active", or_(false(), *chosen))
     with db.session() as session:
-        for camera_id, sub_url in session.execute(query):
-            for stream in config.streams:
-                if stream == "sub" and not sub_url:
-                    continue
-                keys.append(StreamKey(camera_id, stream))
+        cameras: dict[int, str | None] = {i: sub for i, sub in session.execute(query)}
+        if emergency is not None and emergency.in_force(now or datetime.now(UTC)):
+            cameras.update(forced_cameras(session, emergency))
+    keys: list[StreamKey] = []
+    for camera_id in sorted(cameras):
+        for stream in config.streams:
+            if stream == "sub" and not cameras[camera_id]:
+                continue
+            keys.append(StreamKey(camera_id, stream))
     return keys
+
+
+def forced_cameras(session: Session, emergency: Override) -> dict[int, str | None]:
+    """The active cameras in the emergency's scope (id → sub-stream URL), judged by the same
+    `Override.in_scope` as every access decision."""
+    query = select(Camera).where(Camera.state == "active").options(selectinload(Camera.tag_rows))
+    return {c.id: c.sub_url for c in session.scalars(query) if emergency.in_scope(c)}

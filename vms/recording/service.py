@@ -1,7 +1,10 @@
 """The recording part of a running server: recorder, index, retention, owned together.
 
 `start()` closes what a crash left open, then keeps the recorded set in step with the registry
-(on `camera.changed` and every `RESYNC_S`) and runs retention every `retention_interval_s`.
+(on `camera.changed` and every `RESYNC_S`) and with the governor's emergency (on `emergency.*`
+events, and on every tick whose view of it differs from the last reconcile: that is how expiry,
+which announces nothing, is followed within a second), and runs retention every
+`retention_interval_s`.
 It is what routes and the evidence workflow reach as `services.recordings`.
 """
 
@@ -18,6 +21,7 @@ from ingest.frame_bus import FrameBus
 from ingest.packet import StreamKey
 from vms.bus_listener import BusListener
 from vms.db.engine import Database
+from vms.emergency.override import Override
 from vms.errors import Unavailable
 from vms.events import EventBus, EventSubscription
 from vms.recording.config import RecordingConfig
@@ -44,6 +48,7 @@ class RecordingService:
         bus: FrameBus,
         events: EventBus,
         offline_reason: Callable[[StreamKey], str | None] = lambda _key: None,
+        emergency: Callable[[], Override | None] = lambda: None,
     ) -> None:
         self.config = config
         self.store = RecordingStore(db, Path(config.directory))
@@ -51,7 +56,11 @@ class RecordingService:
         self.events = events
         self.playback = PlaybackCache()
         self.last_retention: RetentionResult | None = None
-        self._listener = BusListener(events, "camera.changed", self._follow, name="rec")
+        self._emergency = emergency  # the open declaration (cached; blocking on a miss)
+        self.forced_by: int | None = None  # the emergency in force at the last reconcile
+        self._listener = BusListener(
+            events, ("camera.changed", "emergency."), self._follow, name="rec"
+        )
 
     async def start(self) -> None:
         if not self.config.enabled:
@@ -69,9 +78,19 @@ class RecordingService:
         await self.recorder.stop()
 
     async def reconcile(self) -> None:
-        """Record exactly the streams the policy selects now."""
-        keys = await asyncio.to_thread(recorded_streams, self.store.db, self.config)
+        """Record exactly the streams the policy (and an emergency in force) selects now."""
+        keys = await asyncio.to_thread(self._wanted)
         await self.recorder.apply(keys)
+
+    def _wanted(self) -> list[StreamKey]:
+        now = datetime.now(UTC)
+        emergency = self._emergency()
+        self.forced_by = _in_force(emergency, now)
+        return recorded_streams(self.store.db, self.config, emergency, now)
+
+    def _emergency_moved(self) -> bool:
+        """Whether the emergency in force differs from the one of the last reconcile."""
+        return _in_force(self._emergency(), datetime.now(UTC)) != self.forced_by
 
     async def retention(self) -> RetentionResult:
         result = await asyncio.to_thread(
@@ -91,7 +110,8 @@ class RecordingService:
                     while await sub.get(wait_s=0) is not None:
                         pass
                 await self.recorder.expire_events()
-                if event is not None or time.monotonic() >= next_resync:
+                moved = await asyncio.to_thread(self._emergency_moved)
+                if event is not None or moved or time.monotonic() >= next_resync:
                     next_resync = time.monotonic() + RESYNC_S
                     await self.reconcile()
                 if time.monotonic() >= next_retention:
@@ -135,3 +155,7 @@ class RecordingService:
         if full:
             return f"disk full or failing: {len(full)} streams not recorded"
         return "ok"
+
+
+def _in_force(emergency: Override | None, now: datetime) -> int | None:
+    return emergency.id if emergency is not None and emergency.in_force(now) else None
