@@ -563,6 +563,7 @@ class RequestAction(StrEnum):
 
     VIEW = "view"
     DECIDE = "decide"  # approve or reject
+    RELEASE = "release"  # release its evidence locks (the same people as DECIDE)
     DOWNLOAD = "download"
 
 
@@ -607,7 +608,9 @@ def decide_data_request(
     """THE data-request decision. The requester sees and downloads their own; an agency
     administrator sees (and, by the owning_agency rule, decides) requests touching their
     agency's cameras; the working group sees all (and decides by the working_group rule).
-    Nobody decides on their own request; only the requester downloads."""
+    Nobody decides on their own request; only the requester downloads. RELEASE (its evidence
+    locks) is decided exactly as DECIDE: who may approve may give the footage back to
+    retention, each owning agency for its own cameras (`releasable_agencies`)."""
     own = request.requester_id == principal.user_id
     if action is RequestAction.DOWNLOAD:
         return Decision(True, "requester") if own else Decision(False, "only the requester")
@@ -664,6 +667,19 @@ def approval_capacities(
         return ["working_group"]
     agencies = request.camera_agency_ids if principal.is_global else {principal.agency_id}
     return [f"agency:{a}" for a in sorted(agencies)]
+
+
+def releasable_agencies(
+    principal: Principal, request: DataRequestRef, policy: EvidencePolicy
+) -> frozenset[int]:
+    """The owning agencies whose cameras' evidence locks of this request the principal may
+    release: all of them for the working group (by its rule) and the system administrator,
+    their own agency for an owning agency's administrator, none for anyone else."""
+    if not decide_data_request(principal, RequestAction.RELEASE, request, policy):
+        return frozenset()
+    if policy.approver == "working_group" or principal.is_global:
+        return request.camera_agency_ids
+    return request.camera_agency_ids & {principal.agency_id}
 
 
 def required_capacities(request: DataRequestRef, policy: EvidencePolicy) -> list[str]:

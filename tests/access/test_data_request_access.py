@@ -15,6 +15,7 @@ from vms.access import (
     data_request_clause,
     decide_data_request,
     decide_footage_request,
+    releasable_agencies,
 )
 from vms.auth.principal import Principal, permissions_for
 from vms.auth.roles import Role
@@ -111,6 +112,32 @@ def test_capacities_by_rule() -> None:
     assert approval_capacities(admin10, Req(), wg) == []
     assert approval_capacities(admin30, Req(), wg) == ["working_group"]
     assert approval_capacities(sysadmin, Req(), wg) == ["working_group"]
+
+
+def test_release_follows_the_approval_rule_agency_by_agency() -> None:
+    class Req:
+        requester_id = 1
+        camera_agency_ids = frozenset({10, 20})
+
+    owning = EvidencePolicy("owning_agency", 30)
+    wg = EvidencePolicy("working_group", 30)
+    requester = _principal(1, 10, Role.AGENCY_ADMIN)  # an administrator, but it is theirs
+    admin10 = _principal(2, 10, Role.AGENCY_ADMIN)
+    desk10 = _principal(3, 10, Role.DESK_OFFICER)
+    admin30 = _principal(4, 30, Role.AGENCY_ADMIN)
+    sysadmin = _principal(5, 99, Role.SYSTEM_ADMIN)
+    assert releasable_agencies(requester, Req(), owning) == frozenset()
+    assert releasable_agencies(admin10, Req(), owning) == {10}
+    assert releasable_agencies(desk10, Req(), owning) == frozenset()
+    assert releasable_agencies(admin30, Req(), owning) == frozenset()
+    assert releasable_agencies(sysadmin, Req(), owning) == {10, 20}
+    assert releasable_agencies(admin10, Req(), wg) == frozenset()
+    assert releasable_agencies(admin30, Req(), wg) == {10, 20}
+    for who in (requester, admin10, desk10, admin30, sysadmin):
+        for policy in (owning, wg):
+            assert bool(decide_data_request(who, RequestAction.RELEASE, Req(), policy)) == bool(
+                decide_data_request(who, RequestAction.DECIDE, Req(), policy)
+            )
 
 
 def test_footage_request_needs_recordings_and_export() -> None:

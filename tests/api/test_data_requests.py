@@ -336,3 +336,58 @@ def test_sweep_expires_and_deletes_the_zip(ev_world: World) -> None:
     with w.services.db.session() as s:
         assert s.get(DataRequest, rid).state == "expired"  # type: ignore[union-attr]
     assert ("data_request.expire", "ok", w.cameras["muni1"]) in actions(w, rid)
+
+
+def test_release_gives_each_agency_its_locked_footage_back(ev_world: World) -> None:
+    """Each owning agency's administrator releases the locks on its own cameras (the reason
+    audited per camera), nobody else does, and the export stays downloadable."""
+    w = ev_world
+    muni, police = w.agencies["muni"], w.agencies["police"]
+    police_admin = w.client_as("agency_admin", "police")
+    grant = {"owner_agency_id": police, "grantee_agency_id": muni, "level": "recordings"}
+    assert police_admin.post("/api/v1/grants", json=grant).status_code == 201
+    desk = w.client_as("desk_officer", "muni")
+    muni_admin = w.client_as("agency_admin", "muni")
+    cams = [w.cameras["muni1"], w.cameras["police1"]]
+    rid = desk.post("/api/v1/data-requests", json=body(cams)).json()["id"]
+    release = f"/api/v1/data-requests/{rid}/release"
+    r = muni_admin.post(release, json={"reason": "case closed"})
+    assert r.status_code == 409 and "no evidence lock" in r.json()["detail"]  # still pending
+    for admin in (muni_admin, police_admin):
+        assert admin.post(f"/api/v1/data-requests/{rid}/approve").status_code == 200
+    assert wait_export(desk, rid)["state"] == "exported"
+    got = muni_admin.get(f"/api/v1/data-requests/{rid}").json()
+    assert [lk["camera_id"] for lk in got["locks"]] == sorted(cams)
+    assert got["can_release"] is True
+    assert desk.get(f"/api/v1/data-requests/{rid}").json()["can_release"] is False
+    # the requester may not, another agency's administrator does not even see it
+    r = desk.post(release, json={"reason": "done"})
+    assert r.status_code == 403 and "own request" in r.json()["detail"]
+    assert (
+        w.client_as("agency_admin", "police2").post(release, json={"reason": "x"}).status_code
+        == 404
+    )
+    r = muni_admin.post(release, json={"reason": "   "})
+    assert r.status_code == 422 and "reason" in r.json()["detail"]
+    # the municipality releases its camera only
+    r = muni_admin.post(release, json={"reason": "case closed"})
+    assert r.status_code == 200, r.text
+    assert [lk["camera_id"] for lk in r.json()["locks"]] == [w.cameras["police1"]]
+    assert r.json()["can_release"] is False
+    r = muni_admin.post(release, json={"reason": "case closed"})
+    assert r.status_code == 409
+    r = police_admin.post(release, json={"reason": "court ruling 12/2569"})
+    assert r.status_code == 200 and r.json()["locks"] == []
+    with w.services.db.session() as s:
+        assert s.scalars(select(RecordingLock).where(RecordingLock.request_id == rid)).all() == []
+        released = s.scalars(
+            select(AuditRecord)
+            .where(AuditRecord.action == "data_request.release")
+            .order_by(AuditRecord.seq)
+        ).all()
+        mine = [rec for rec in released if rec.detail["request_id"] == rid]
+        assert [(rec.camera_id, rec.username, rec.detail["reason"]) for rec in mine] == [
+            (w.cameras["muni1"], "agency-admin.muni", "case closed"),
+            (w.cameras["police1"], "agency-admin.police", "court ruling 12/2569"),
+        ]
+    assert desk.get(f"/api/v1/data-requests/{rid}/export").status_code == 200

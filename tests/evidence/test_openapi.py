@@ -13,7 +13,7 @@ def test_data_request_routes_are_described(settings: Settings) -> None:
     assert set(paths[base]) == {"get", "post"}
     assert {"201", "403", "404", "422"} <= set(paths[base]["post"]["responses"])
     assert "404" in paths[base + "/{request_id}"]["get"]["responses"]
-    for verb in ("approve", "reject"):
+    for verb in ("approve", "reject", "release"):
         assert {"200", "403", "404", "409"} <= set(
             paths[f"{base}/{{request_id}}/{verb}"]["post"]["responses"]
         )
@@ -26,6 +26,8 @@ def test_data_request_routes_are_described(settings: Settings) -> None:
                                      "reason"}  # fmt: skip
     assert set(body["properties"]["stream"]["enum"]) == {"main", "sub"}
     out = spec["components"]["schemas"]["DataRequestOut"]["properties"]
-    for name in ("state", "approvals", "approvals_needed", "export", "emergency_id"):
+    for name in ("state", "approvals", "approvals_needed", "export", "emergency_id", "locks",
+                 "can_release"):  # fmt: skip
         assert name in out
     assert spec["components"]["schemas"]["RejectIn"]["required"] == ["reason"]
+    assert spec["components"]["schemas"]["ReleaseIn"]["required"] == ["reason"]

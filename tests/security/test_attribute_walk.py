@@ -22,6 +22,7 @@ B's ("police"). After each attempt the database is compared with before:
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,13 +40,14 @@ from vms.db.models.emergency import EmergencyDeclaration
 from vms.db.models.evidence import DataRequest, DataRequestCamera
 from vms.db.models.identity import CoverageRequirement, Grant, User
 from vms.db.models.layouts import Layout
+from vms.db.models.recording import RecordingLock
 from vms.db.models.registry import Agency, AgencyKey, Camera, CameraCredential, CameraTag
 from vms.db.models.walls import Wall
 from vms.ptz.driver import PtzDriver
 
 TABLES = (Agency, AgencyKey, User, Camera, CameraCredential, CameraTag, Grant, Layout,
           CoverageRequirement, Wall, EmergencyDeclaration, DataRequest,
-          DataRequestCamera)  # fmt: skip
+          DataRequestCamera, RecordingLock)  # fmt: skip
 SKIPPED_COLUMNS = {"created_at", "updated_at", "search_text", "password_hash"}
 REFUSED = {403, 404, 409, 422}
 # Routes about the caller's own credentials, walked by the sign-in tests (tests/auth/).
@@ -57,6 +59,8 @@ PARTNERS = {"username": "password", "password": "username",
 EXCLUDES = {"alarm": "layout", "group": "walls"}
 # Fields a response shows under another name: (route, field) -> name in the response.
 READ_BACK_AS = {("/api/v1/data-requests/{request_id}/reject", "reason"): "reject_reason"}
+# Fields kept only in the audit trail, never shown back.
+AUDIT_ONLY = {("/api/v1/data-requests/{request_id}/release", "reason")}
 WALL_GROUP = "walk-walls"
 # Models of which an agency administrator may change nothing (docs/registry.md).
 SYSADMIN_ONLY = {"AgencyCreate", "AgencyUpdate"}
@@ -129,6 +133,8 @@ class Walk:
         self.wall_a, self.wall_b = (self._wall(sysadmin, ag[k]) for k in ("muni", "police"))
         self.request_a = self._data_request(world, "muni", self.cams_a[0])
         self.request_b = self._data_request(world, "police", self.cam_b)
+        self.locked_a = self._approved(world, self.admin, "muni", self.cams_a[0])
+        self.locked_b = self._approved(world, b_admin, "police", self.cam_b)
         self.visible_before = self.foreign_visible()
         self.sysadmin = sysadmin
         self.components: dict[str, Any] = world.server.app.openapi()["components"]["schemas"]
@@ -157,6 +163,19 @@ class Walk:
         r = desk.post("/api/v1/data-requests", json=self.request_body(camera_id))
         assert r.status_code == 201, r.text
         request_id: int = r.json()["id"]
+        return request_id
+
+    def _approved(self, world: World, admin: httpx.Client, agency: str, camera_id: int) -> int:
+        """A request its agency's administrator approved (so its range is evidence-locked),
+        its export settled before the walk compares rows."""
+        request_id = self._data_request(world, agency, camera_id)
+        r = admin.post(f"/api/v1/data-requests/{request_id}/approve")
+        assert r.status_code == 200 and r.json()["locks"], r.text
+        deadline = time.monotonic() + 60
+        while r.json()["export"]["state"] in ("queued", "building"):
+            assert time.monotonic() < deadline, r.text
+            time.sleep(0.1)
+            r = admin.get(f"/api/v1/data-requests/{request_id}")
         return request_id
 
     @staticmethod
@@ -243,6 +262,11 @@ class Walk:
             ("POST", "/api/v1/data-requests/{request_id}/reject"): Target(
                 f"/api/v1/data-requests/{self.request_a}/reject",
                 f"/api/v1/data-requests/{self.request_b}/reject",
+                {"reason": "walk"},
+            ),
+            ("POST", "/api/v1/data-requests/{request_id}/release"): Target(
+                f"/api/v1/data-requests/{self.locked_a}/release",
+                f"/api/v1/data-requests/{self.locked_b}/release",
                 {"reason": "walk"},
             ),
             ("PUT", "/api/v1/coverage/requirements/{agency_id}"): Target(
@@ -412,13 +436,15 @@ def _check_invariants(walk: Walk, before: dict, after: dict, where: str) -> list
                 bad.append(f"{where}: data request {pk} of another agency changed")
         elif table == "data_request_cameras" and old is None and row["agency_id"] != walk.a:
             bad.append(f"{where}: a data request for agency {row['agency_id']}'s camera")
+        elif table == "recording_locks" and row["camera_id"] not in walk.cams_a:
+            bad.append(f"{where}: evidence lock {pk} of another agency's camera changed")
         elif table == "coverage_requirements" and row["agency_id"] != walk.a:
             bad.append(f"{where}: requirement of agency {row['agency_id']} changed")
     return bad
 
 
 def _reads_back(response: httpx.Response, field: str, value: Any, path: str = "") -> bool:
-    if response.status_code == 204 or field == "password":
+    if response.status_code == 204 or field == "password" or (path, field) in AUDIT_ONLY:
         return True
     shown = response.json()
     field = READ_BACK_AS.get((path, field), field)

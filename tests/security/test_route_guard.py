@@ -218,6 +218,7 @@ ID_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/data-requests/{data_request}", None),
     ("POST", "/api/v1/data-requests/{data_request}/approve", None),
     ("POST", "/api/v1/data-requests/{data_request}/reject", {"reason": "x"}),
+    ("POST", "/api/v1/data-requests/{data_request}/release", {"reason": "x"}),
     ("GET", "/api/v1/data-requests/{data_request}/export", None),
 ]
 

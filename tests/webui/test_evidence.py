@@ -69,6 +69,15 @@ def test_request_approve_download_round_trip(browser: Browser, site: World, tmp_
         result = verify_export(saved, key["public_key_pem"].encode())
         assert result.files == [f"camera-{camera}-main.mp4"]
         assert result.manifest["request"]["case_number"] == "PKT-2026-0077"
+
+        # the case is closed: the approver gives the footage back to retention
+        assert "locked: 1" in admin.text_content("#ev-list tbody tr")  # type: ignore[operator]
+        assert desk.locator('#ev-list button:has-text("Release lock")').count() == 0
+        admin.once("dialog", lambda dialog: dialog.accept("case closed in court"))
+        admin.click('#ev-list button:has-text("Release lock")')
+        admin.wait_for_selector('#ev-list td:text-is("released")')
+        admin.screenshot(path=str(tmp_path / "released.png"), full_page=True)
+        assert admin.locator('#ev-list button:has-text("Release lock")').count() == 0
     finally:
         desk_ctx.close()
         admin_ctx.close()

@@ -1,4 +1,5 @@
-"""The data-use request workflow: file, approve, reject, record a download. Each state change
+"""The data-use request workflow: file, approve, reject, record a download, release the
+evidence locks. Each state change
 and its audit records are one unit of work (the caller's session; `AuditTrail.append_in`).
 
 Blocking (SQL): call from a worker thread. Access is decided in `vms.access`.
@@ -19,6 +20,7 @@ from vms.access import (
     approval_capacities,
     as_utc,
     data_request_clause,
+    releasable_agencies,
     require_data_request,
     require_footage_request,
     required_capacities,
@@ -73,12 +75,16 @@ def _record(
     row: DataRequest,
     detail: dict[str, Any],
     outcome: str = "ok",
+    cameras: set[int] | None = None,
 ) -> None:
-    """One audit record per camera of the request (each owning agency sees its own)."""
+    """One audit record per camera of the request (each owning agency sees its own), or per
+    camera of `cameras` when the act touched only those."""
     base = {"request_id": row.id, "case_number": row.case_number, **detail}
     if row.emergency_id is not None:
         base["emergency_id"] = row.emergency_id
     for cam in row.cameras:
+        if cameras is not None and cam.camera_id not in cameras:
+            continue
         fields: dict[str, Any] = {
             "outcome": outcome,
             "camera_id": cam.camera_id,
@@ -253,6 +259,51 @@ def approve(
     session.flush()
     detail = {"capacities": new, "still_needed": missing, "approved": not missing}
     _record(session, audit, principal, "data_request.approve", row, detail)
+    return row
+
+
+def locks_of(session: Session, request_ids: list[int]) -> dict[int, list[RecordingLock]]:
+    """The evidence locks still held for each request (by camera, then stream)."""
+    found: dict[int, list[RecordingLock]] = {i: [] for i in request_ids}
+    if request_ids:
+        query = (
+            select(RecordingLock)
+            .where(RecordingLock.request_id.in_(request_ids))
+            .order_by(RecordingLock.camera_id, RecordingLock.id)
+        )
+        for lk in session.scalars(query):
+            found[lk.request_id].append(lk)  # type: ignore[index]
+    return found
+
+
+def release_locks(
+    session: Session,
+    audit: AuditTrail,
+    principal: Principal,
+    policy: EvidencePolicy,
+    request_id: int,
+    reason: str,
+) -> DataRequest:
+    """Give the request's locked footage back to retention: the locks on the cameras of the
+    agencies the caller may release for (`vms.access.releasable_agencies`). The export is not
+    touched. One `data_request.release` record per camera released, in the same unit of work."""
+    row = _load(session, principal, policy, request_id, RequestAction.RELEASE, lock=True)
+    agencies = releasable_agencies(principal, row, policy)
+    mine = {c.camera_id for c in row.cameras if c.agency_id in agencies}
+    locks = [lk for lk in locks_of(session, [row.id])[row.id] if lk.camera_id in mine]
+    if not locks:
+        raise Conflict(f"data request {request_id} holds no evidence lock you may release")
+    released = {lk.camera_id for lk in locks}
+    for lk in locks:
+        session.delete(lk)
+    session.flush()
+    detail = {
+        "reason": reason,
+        "stream": row.stream,
+        "start": as_utc(row.start).isoformat(),
+        "end": as_utc(row.end).isoformat(),
+    }
+    _record(session, audit, principal, "data_request.release", row, detail, cameras=released)
     return row
 
 

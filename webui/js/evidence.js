@@ -1,6 +1,6 @@
 // Data-use requests: a desk officer files one (cameras, range, case number, legal basis,
 // reason); an owning agency's administrator approves or rejects; the requester downloads the
-// signed export. The server decides who may do what; its refusals are shown as text.
+// signed export; the approver releases the evidence lock when the case no longer needs it. The server decides who may do what; its refusals are shown as text.
 
 import { call } from "./api.js";
 
@@ -60,6 +60,12 @@ function exportText(req) {
   return ex.state;
 }
 
+function lockText(req) {
+  if (req.locks.length) return `locked: ${req.locks.length} camera stream(s)`;
+  if (req.state === "pending" || req.state === "rejected") return "—";
+  return "released";
+}
+
 function row(req) {
   const tr = document.createElement("tr");
   tr.dataset.id = String(req.id);
@@ -79,6 +85,18 @@ function row(req) {
       ),
     );
   }
+  if (req.can_release) {
+    actions.append(
+      button(
+        "Release lock",
+        act(() => {
+          const reason = window.prompt("Why may this footage be deleted by retention now?");
+          if (!reason) return Promise.resolve();
+          return call("POST", `/data-requests/${req.id}/release`, { reason });
+        }),
+      ),
+    );
+  }
   if (req.export.download) {
     const a = document.createElement("a");
     a.href = req.export.download;
@@ -94,6 +112,7 @@ function row(req) {
     cell(range),
     cell(req.state, req.state),
     cell(exportText(req)),
+    cell(lockText(req), req.locks.length ? "locked" : undefined),
     actions,
   );
   return tr;

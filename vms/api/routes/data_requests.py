@@ -1,5 +1,6 @@
 """Data-use requests: `/api/v1/data-requests` (file, list, read, approve, reject, download the
-export) and the site's evidence public key, `/api/v1/evidence/public-key`.
+export, release the evidence locks) and the site's evidence public key,
+`/api/v1/evidence/public-key`.
 
 A request the caller may not see answers 404 like a missing one, and so does the export to
 anyone but the requester; a request they see but may not decide, 403 (their own: always 403).
@@ -24,11 +25,13 @@ from vms.access import (
     RequestAction,
     approval_capacities,
     decide_data_request,
+    releasable_agencies,
     required_capacities,
 )
 from vms.api.deps import BriefPrincipal, ServicesDep
 from vms.auth.principal import Principal
 from vms.db.models.evidence import DataRequest
+from vms.db.models.recording import RecordingLock
 from vms.errors import Conflict, Unavailable
 from vms.evidence import workflow
 from vms.evidence.signing import fingerprint, public_pem
@@ -108,6 +111,26 @@ class RejectIn(InputModel):
         return _text(value, "reason")
 
 
+class ReleaseIn(InputModel):
+    """Why the locked footage goes back to retention (case closed, say; kept in the audit)."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        return _text(value, "reason")
+
+
+class LockOut(BaseModel):
+    """An evidence lock the approval put on a camera's range: retention keeps it."""
+
+    camera_id: int
+    stream: str | None = Field(description="The locked stream; null: every stream.")
+    start: datetime
+    end: datetime
+
+
 class CameraOut(BaseModel):
     camera_id: int
     agency_id: int
@@ -154,6 +177,8 @@ class DataRequestOut(BaseModel):
     approvals: list[ApprovalOut]
     approvals_needed: list[str]
     can_decide: bool
+    locks: list[LockOut] = Field(description="Evidence locks still held (from the approval).")
+    can_release: bool = Field(description="The caller may release some of those locks.")
     rejected_by: int | None
     reject_reason: str | None
     emergency_id: int | None
@@ -175,7 +200,15 @@ def _policy(services: Services, session: Session) -> EvidencePolicy:
     return workflow.policy_for(session, cfg.approver, cfg.working_group_agency)
 
 
-def _out(row: DataRequest, principal: Principal, policy: EvidencePolicy) -> DataRequestOut:
+def _one(
+    session: Session, row: DataRequest, principal: Principal, policy: EvidencePolicy
+) -> DataRequestOut:
+    return _out(row, principal, policy, workflow.locks_of(session, [row.id])[row.id])
+
+
+def _out(
+    row: DataRequest, principal: Principal, policy: EvidencePolicy, locks: list[RecordingLock]
+) -> DataRequestOut:
     now = datetime.now(UTC)
     state = workflow.effective_state(row, now)
     have = {a.capacity for a in row.approvals}
@@ -185,6 +218,9 @@ def _out(row: DataRequest, principal: Principal, policy: EvidencePolicy) -> Data
         and bool(decide_data_request(principal, RequestAction.DECIDE, row, policy))
         and any(c not in have for c in approval_capacities(principal, row, policy))
     )
+    releasable = releasable_agencies(principal, row, policy)
+    agency_of = {c.camera_id: c.agency_id for c in row.cameras}
+    can_release = any(agency_of.get(lk.camera_id) in releasable for lk in locks)
     download = None
     if mine and state == "exported" and row.export_state == "ready":
         download = f"/api/v1/data-requests/{row.id}/export"
@@ -216,6 +252,11 @@ def _out(row: DataRequest, principal: Principal, policy: EvidencePolicy) -> Data
         ],
         approvals_needed=[c for c in required_capacities(row, policy) if c not in have],
         can_decide=can_decide,
+        locks=[
+            LockOut(camera_id=lk.camera_id, stream=lk.stream, start=lk.start, end=lk.end)
+            for lk in locks
+        ],
+        can_release=can_release,
         rejected_by=row.rejected_by,
         reject_reason=row.reject_reason,
         emergency_id=row.emergency_id,
@@ -255,7 +296,7 @@ def _create(services: Services, principal: Principal, body: DataRequestIn) -> Da
         row = workflow.create_request(
             session, services.identity.audit, principal, spec, cfg.approver, emergency=emergency
         )
-        return _out(row, principal, policy)
+        return _one(session, row, principal, policy)
 
 
 @router.post(
@@ -278,7 +319,8 @@ def _list(services: Services, principal: Principal, limit: int, offset: int) -> 
     with services.db.session() as session:
         policy = _policy(services, session)
         rows = workflow.visible_requests(session, principal, policy, limit, offset)
-        return DataRequestList(items=[_out(r, principal, policy) for r in rows])
+        locks = workflow.locks_of(session, [r.id for r in rows])
+        return DataRequestList(items=[_out(r, principal, policy, locks[r.id]) for r in rows])
 
 
 @router.get("")
@@ -297,7 +339,7 @@ def _get(services: Services, principal: Principal, request_id: int) -> DataReque
     with services.db.session() as session:
         policy = _policy(services, session)
         row = workflow.get_visible(session, principal, policy, request_id)
-        return _out(row, principal, policy)
+        return _one(session, row, principal, policy)
 
 
 @router.get("/{request_id}", responses=NOT_FOUND)
@@ -315,7 +357,7 @@ def _approve(services: Services, principal: Principal, request_id: int) -> DataR
         with services.db.session() as session:
             policy = _policy(services, session)
             row = workflow.approve(session, services.identity.audit, principal, policy, request_id)
-            out = _out(row, principal, policy)
+            out = _one(session, row, principal, policy)
     except IntegrityError:  # two approvals in the same capacity raced (SQLite has no row lock)
         raise Conflict(f"data request {request_id} was decided meanwhile; reload it") from None
     return out
@@ -351,7 +393,7 @@ def _reject(
         row = workflow.reject(
             session, services.identity.audit, principal, policy, request_id, reason
         )
-        return _out(row, principal, policy)
+        return _one(session, row, principal, policy)
 
 
 @router.post("/{request_id}/reject", responses=DECIDE_RESPONSES)
@@ -363,6 +405,39 @@ async def reject_data_request(
 ) -> DataRequestOut:
     """Reject with a reason; one rejection ends the request."""
     return await _in_thread(services, _reject, services, principal, request_id, body.reason)
+
+
+def _release(
+    services: Services, principal: Principal, request_id: int, reason: str
+) -> DataRequestOut:
+    with services.db.session() as session:
+        policy = _policy(services, session)
+        row = workflow.release_locks(
+            session, services.identity.audit, principal, policy, request_id, reason
+        )
+        return _one(session, row, principal, policy)
+
+
+@router.post(
+    "/{request_id}/release",
+    responses={
+        **NOT_FOUND,
+        403: {"description": "the caller may see but not release it (their own request, always)"},
+        409: {"description": "no evidence lock left that the caller may release"},
+        422: {"description": "no reason given"},
+    },
+)
+async def release_data_request_locks(
+    request_id: int,
+    body: ReleaseIn,
+    principal: BriefPrincipal,
+    services: ServicesDep,
+) -> DataRequestOut:
+    """Release the request's evidence locks on the cameras of the agencies the caller may
+    decide for (all of them for the working group or the system administrator): retention
+    may then delete that footage like any other. The export and its download are untouched;
+    each released camera gets a `data_request.release` audit record with the reason."""
+    return await _in_thread(services, _release, services, principal, request_id, body.reason)
 
 
 def _download(services: Services, principal: Principal, request_id: int) -> tuple[Path, str]:
