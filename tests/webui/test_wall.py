@@ -1,6 +1,7 @@
 """The video wall in headless Chromium against the real server, relay and simulated cameras:
-tiles go live and their pictures move, full view switches streams, a dead camera comes back by
-itself, search, saved layouts, the map, and hostile camera names rendered as text."""
+tiles go live and their pictures move (and open their recordings), full view switches
+streams, a dead camera comes back by itself, search, saved layouts, the map, and hostile
+camera names rendered as text."""
 
 from __future__ import annotations
 
@@ -63,6 +64,14 @@ def test_nine_tiles_go_live_and_their_pictures_move(page: Page, wall_site: WallS
         assert sample["lit"] > 0, f"camera {camera_id}: black picture {sample}"
         assert sample["changed"] > 0, f"camera {camera_id}: frozen picture {sample}"
         assert (sample["width"], sample["height"]) == (320, 180), sample
+    # a tile's playback tool opens that camera's recordings with the wall's next three, in sync
+    tile = page.locator("#wall .tile").nth(4)
+    tile.hover()
+    with page.context.expect_page() as opened:
+        tile.locator('button[data-i18n-title="tile.playback"]').click()
+    asked = parse_qs(urlparse(opened.value.url).query)["camera"][0]
+    assert asked == ",".join(str(i) for i in [ids[4], *ids[:3]])
+    opened.value.close()
 
 
 def test_full_view_switches_to_main_stream_and_back(page: Page, wall_site: WallSite) -> None:

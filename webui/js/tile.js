@@ -23,7 +23,8 @@ function el(tag, cls, text) {
 }
 
 export class Tile {
-  /** `hooks`: onSelect(tile), onDropCamera(tile, id), onFull(tile), onTour(tile), onChange(). */
+  /** `hooks`: onSelect(tile), onDropCamera(tile, id), onFull(tile), onTour(tile),
+   * onPlayback(tile), onChange(). */
   constructor(index, hooks) {
     this.index = index;
     this.hooks = hooks;
@@ -74,6 +75,7 @@ export class Tile {
     const tools = el("div", "tools");
     this.snapBtn = this._tool(tools, "snapshot", "tile.snapshot", () => this.snapshot());
     this._tool(tools, "tour", "tile.tour", () => this.hooks.onTour(this));
+    this._tool(tools, "playback", "tile.playback", () => this.hooks.onPlayback(this));
     this._tool(tools, "full", "tile.full", () => this.hooks.onFull(this));
     this._tool(tools, "clear", "tile.clear", () => {
       this.clear();

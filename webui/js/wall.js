@@ -19,6 +19,17 @@ export class Wall {
     this.frozen = false; // a locked push is showing: the local operator cannot change tiles
   }
 
+  /** Open the recordings of this tile's camera and of the next cameras on the wall, up to four,
+   * played in sync (/playback?camera=...). */
+  playback(tile) {
+    if (!tile.camera) return;
+    const ids = [tile.camera.id];
+    for (const other of this.tiles) {
+      if (other.camera && !ids.includes(other.camera.id) && ids.length < 4) ids.push(other.camera.id);
+    }
+    window.open(`/playback?camera=${ids.join(",")}`, "_blank", "noopener");
+  }
+
   /** Change the geometry; cameras stay on the tiles that still exist. */
   setGrid(grid) {
     const spec = GRIDS[grid];
@@ -33,6 +44,7 @@ export class Wall {
         onDropCamera: (t, id) => !this.frozen && this.showOn(t.index, id),
         onFull: (t) => this.toggleFull(t.index),
         onTour: (t) => this.hooks.onTour && this.hooks.onTour(t),
+        onPlayback: (t) => this.playback(t),
         onChange: () => this._changed(),
       });
       this.tiles.push(tile);
