@@ -91,6 +91,13 @@ def test_each_node_is_configured_for_the_site(
     assert [int(inner) for _outer, inner in published] == [args.port]
     probe = " ".join(service["healthcheck"]["test"])
     assert f"127.0.0.1:{args.port}/readyz" in probe
+    # what every node must share: keys, exports, recordings, on the one volume they all mount
+    mounted = [v.split(":")[1] for v in service["volumes"]]
+    shared = (settings.recording.directory, settings.evidence.export_dir,
+              settings.evidence.signing_key_file, str(settings.credentials.key_file))  # fmt: skip
+    for path in shared:
+        assert any(path.startswith(m + "/") for m in mounted), path
+    assert all(SERVICES[n]["volumes"] == service["volumes"] for n in NODES)
     camsim = build_parser().parse_args(_vms_argv(SERVICES["camsim"]["command"]))
     assert camsim.cameras > 0 and camsim.host == "0.0.0.0"
 

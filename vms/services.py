@@ -151,6 +151,8 @@ class Services:
             self.events,
             offline_reason=lambda key: getattr(self.health.get(key), "reason", None),
             emergency=self.emergency.override,
+            holds=lambda camera_id: self.site.holds(camera_id),
+            held_elsewhere=lambda ids: self.site.held_elsewhere(ids),
         )
         self.metrics.register(RecordingCollector(self.recordings))
         if settings.recording.enabled:

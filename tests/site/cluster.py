@@ -75,9 +75,10 @@ def _pings(client: redis.Redis) -> bool:
         return False
 
 
-def seed(url: str, camera_urls: Sequence[str]) -> dict[str, Any]:
+def seed(url: str, camera_urls: Sequence[str], central_every: int = 0) -> dict[str, Any]:
     """Schema, a command center with a system administrator, a police station owning one
-    camera a URL, and a municipality (to share with). Returns the ids."""
+    camera a URL (every `central_every`-th one central-linked, so recorded), and a
+    municipality (to share with). Returns the ids."""
     engine = create_engine(url)
     upgrade(engine)
     engine.dispose()
@@ -97,12 +98,18 @@ def seed(url: str, camera_urls: Sequence[str]) -> dict[str, Any]:
                     agency_id=police.id,
                     main_url=u,
                     pull_mode="always",
+                    central_link=bool(central_every) and n % central_every == 0,
                 )
                 for n, u in enumerate(camera_urls, start=1)
             ]
             s.add_all(cams)
             s.flush()
-            return {"police": police.id, "muni": muni.id, "cameras": [c.id for c in cams]}
+            return {
+                "police": police.id,
+                "muni": muni.id,
+                "cameras": [c.id for c in cams],
+                "recorded": [c.id for c in cams if c.central_link],
+            }
     finally:
         db.dispose()
 
@@ -129,6 +136,7 @@ class Node(ServeProcess):
         }
         super().__init__(env)
         self.log = logdir / f"node-{self.port}.log"
+        self.recordings = Path(env.get("VMS_RECORDING__DIRECTORY", "var/recordings"))
 
 
 def site_name() -> str:

@@ -8,6 +8,7 @@ holds across nodes. One cluster for the module; the tests run in order and build
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,7 @@ from tests.webui.wall_page import launch, picture_moves, wait_state
 from vms.auth.roles import Role
 from vms.auth.users import UserSpec, create_user
 from vms.db.engine import Database
+from vms.recording import fmp4
 from vms.uptime.recorder import RESTARTED_REASON
 
 pytestmark = [
@@ -58,6 +61,7 @@ NODES = 3
 LEASE_S = 5.0  # the default site.lease_ms
 FAILOVER_S = 10.0  # the issue's figure: a dead node's cameras online elsewhere
 SHARE = CAMERAS // NODES
+RECORDED_EVERY = 3  # a third of the cameras are central-linked, so recorded
 OPERATOR = "op-muni"
 LOCKED = "lock-me"
 USER_PASSWORD = "operator-password-2026"
@@ -135,11 +139,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     rds = RedisServer(workdir)
     nodes: list[Node] = []
     try:
-        ids = seed(url, [sim.url(n, "main") for n in range(1, CAMERAS + 1)])
+        ids = seed(url, [sim.url(n, "main") for n in range(1, CAMERAS + 1)], RECORDED_EVERY)
         _add_users(url, ids["muni"])
         rds.start()
         site = site_name()
-        nodes = [Node(url, rds.url, site, workdir) for _ in range(NODES)]
+        shared = {  # one recordings directory for the site: each node records what it holds
+            "VMS_RECORDING__DIRECTORY": str(workdir / "recordings"),
+            "VMS_RECORDING__SEGMENT_S": "5",
+        }
+        nodes = [Node(url, rds.url, site, workdir, shared) for _ in range(NODES)]
         for node in nodes:
             node.start(wait=False)
         for node in nodes:
@@ -356,6 +364,7 @@ async def test_kill_nine_moves_its_cameras_and_a_viewer_plays_again(cluster: Clu
         await viewer.frame()
         victim.kill9()
         killed_at = time.monotonic()
+        killed_wall = datetime.now(UTC)
         await viewer.stop()  # its node is gone; a real player offers again
 
         pending = set(theirs)  # each camera checked until seen online on a survivor
@@ -379,6 +388,22 @@ async def test_kill_nine_moves_its_cameras_and_a_viewer_plays_again(cluster: Clu
             assert (await again.frame()).width == CHEAP_CAMERAS["width"]
         finally:
             await again.stop()
+    # its recorded cameras: a survivor records them on, the gap between is marked, and the
+    # segment the kill left open is closed by a survivor (whole fragments kept)
+    recorded = [c for c in theirs if c in cluster.ids["recorded"]]
+    assert recorded
+
+    def recorded_on() -> bool:
+        rec = _recording(cluster.db_url, recorded)
+        return all(
+            any(s.start > killed_wall for s in rec.segments[c])
+            and not any(s.state == "open" and s.start < killed_wall for s in rec.segments[c])
+            and any(g.reason == "server restart" and g.end > killed_wall for g in rec.gaps[c])
+            for c in recorded
+        )
+
+    await asyncio.to_thread(until, recorded_on, 60, "recording to go on elsewhere", 0.5)
+    _whole_and_one_writer(cluster, recorded)
 
 
 def test_a_restarted_node_takes_back_no_more_than_its_share(cluster: Cluster) -> None:
@@ -407,6 +432,60 @@ def test_a_restarted_node_takes_back_no_more_than_its_share(cluster: Cluster) ->
     # nor did the restarted node, closing what its crash left open, write "unknown" over the
     # cameras the others pulled meanwhile (it wrote 60 such rows before it asked the leases)
     assert _history(cluster.db_url, cluster.cameras)[2] == 0
+    # the recordings of the cameras handed to it, and all others: whole, one writer at a time
+    time.sleep(3.0)  # the moved ones recorded for a moment on their new node
+    _whole_and_one_writer(cluster, cluster.ids["recorded"])
+
+
+@dataclass
+class _Rec:
+    segments: dict[int, list[Any]]
+    gaps: dict[int, list[Any]]
+
+
+def _recording(url: str, cameras: list[int]) -> _Rec:
+    """The recording index of the cameras' main streams, oldest first."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            segs = conn.execute(
+                text(
+                    'SELECT camera_id, start, "end", state, path, bytes FROM recording_segments'
+                    " WHERE stream = 'main' AND camera_id = ANY(:ids) ORDER BY start"
+                ),
+                {"ids": cameras},
+            ).all()
+            gaps = conn.execute(
+                text(
+                    'SELECT camera_id, start, "end", reason FROM recording_gaps'
+                    " WHERE stream = 'main' AND camera_id = ANY(:ids) ORDER BY start"
+                ),
+                {"ids": cameras},
+            ).all()
+    finally:
+        engine.dispose()
+    rec = _Rec({c: [] for c in cameras}, {c: [] for c in cameras})
+    for row in segs:
+        rec.segments[row.camera_id].append(row)
+    for row in gaps:
+        rec.gaps[row.camera_id].append(row)
+    return rec
+
+
+def _whole_and_one_writer(cluster: Cluster, cameras: list[int]) -> None:
+    """Every closed segment's file holds exactly its indexed whole fragments, and no two
+    segments of a camera overlap: never two nodes recording one camera."""
+    root = cluster.nodes[0].recordings
+    rec = _recording(cluster.db_url, cameras)
+    for cam in cameras:
+        segs = rec.segments[cam]
+        assert segs, f"camera {cam} was never recorded"
+        for seg in segs:
+            if seg.state == "closed":
+                parsed = fmp4.parse((root / seg.path).read_bytes())
+                assert parsed.complete_bytes == seg.bytes and parsed.samples, seg
+        for before, after in itertools.pairwise(segs):
+            assert after.start >= before.end - timedelta(seconds=0.05), (cam, before, after)
 
 
 def _history(url: str, cameras: list[int]) -> tuple[set[str], int, int]:

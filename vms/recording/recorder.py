@@ -213,6 +213,16 @@ class Recorder:
         rec = self.streams.get(key)
         return rec.current_gap() if rec is not None else None
 
+    def open_segment_ids(self) -> set[int]:
+        """The segments being written here now (read from the loop while a worker thread may
+        be opening or closing one: a segment just opened is young, so nobody takes it for a
+        crash's leftover)."""
+        return {
+            r.segmenter.current.id
+            for r in self.streams.values()
+            if r.segmenter is not None and r.segmenter.current is not None
+        }
+
     @property
     def disk_full(self) -> list[StreamKey]:
         """Streams whose last write failed (disk full)."""

@@ -1,10 +1,11 @@
 """The recording part of a running server: recorder, index, retention, owned together.
 
-`start()` closes what a crash left open, then keeps the recorded set in step with the registry
+`start()` closes what a crash left open (`vms/recording/leftovers.py`), then keeps the recorded
+set - of the cameras this process holds, on a site of several - in step with the registry
 (on `camera.changed` and every `RESYNC_S`) and with the governor's emergency (on `emergency.*`
 events, and on every tick whose view of it differs from the last reconcile: that is how expiry,
-which announces nothing, is followed within a second), and runs retention every
-`retention_interval_s`.
+which announces nothing, is followed within a second) and with the site's leases (each tick),
+closes segments a stopped process left open, and runs retention every `retention_interval_s`.
 It is what routes and the evidence workflow reach as `services.recordings`.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from vms.emergency.override import Override
 from vms.errors import Unavailable
 from vms.events import EventBus, EventSubscription
 from vms.recording.config import RecordingConfig
+from vms.recording.leftovers import CHECK_S, HeldElsewhere, close_left_open
 from vms.recording.playback import PlaybackCache
 from vms.recording.policy import recorded_streams
 from vms.recording.recorder import Recorder
@@ -38,6 +40,10 @@ EVENT_TICK_S = 1.0  # how often event recordings' post-roll is checked
 DEBOUNCE_S = 0.2
 
 
+async def _nobody_else(_cameras: Collection[int]) -> set[int]:
+    return set()
+
+
 class RecordingService:
     """Owns the recorder and the retention/sync task; a `ClipSource` for clips."""
 
@@ -49,6 +55,8 @@ class RecordingService:
         events: EventBus,
         offline_reason: Callable[[StreamKey], str | None] = lambda _key: None,
         emergency: Callable[[], Override | None] = lambda: None,
+        holds: Callable[[int], bool] = lambda _camera: True,
+        held_elsewhere: HeldElsewhere = _nobody_else,
     ) -> None:
         self.config = config
         self.store = RecordingStore(db, Path(config.directory))
@@ -58,6 +66,9 @@ class RecordingService:
         self.last_retention: RetentionResult | None = None
         self._emergency = emergency  # the open declaration (cached; blocking on a miss)
         self.forced_by: int | None = None  # the emergency in force at the last reconcile
+        self._holds = holds
+        self._held_elsewhere = held_elsewhere
+        self._policy: list[StreamKey] = []  # what the policy selects site-wide
         self._listener = BusListener(
             events, ("camera.changed", "emergency."), self._follow, name="rec"
         )
@@ -65,22 +76,30 @@ class RecordingService:
     async def start(self) -> None:
         if not self.config.enabled:
             return
-        recovered = await asyncio.to_thread(self.store.recover_open)
-        if recovered:
-            log.warning("recording: closed %d segments left open by a crash", recovered)
+        await self._close_left_open(at_start=True)
         await self.reconcile()
         # the listener's first pass reconciles again: a change made before it subscribed is
         # not missed
         await self._listener.start()
+
+    async def _close_left_open(self, *, at_start: bool) -> int:
+        writing = self.recorder.open_segment_ids
+        return await close_left_open(
+            self.store, writing, self.config, self._held_elsewhere, at_start=at_start
+        )
 
     async def stop(self) -> None:
         await self._listener.stop()
         await self.recorder.stop()
 
     async def reconcile(self) -> None:
-        """Record exactly the streams the policy (and an emergency in force) selects now."""
-        keys = await asyncio.to_thread(self._wanted)
-        await self.recorder.apply(keys)
+        """Record exactly the streams the policy (and an emergency in force) selects now, of
+        the cameras this process holds (all of them on a one-process site)."""
+        self._policy = await asyncio.to_thread(self._wanted)
+        await self.recorder.apply(self._held_keys())
+
+    def _held_keys(self) -> list[StreamKey]:
+        return [k for k in self._policy if self._holds(k.camera_id)]
 
     def _wanted(self) -> list[StreamKey]:
         now = datetime.now(UTC)
@@ -100,7 +119,7 @@ class RecordingService:
         return result
 
     async def _follow(self, sub: EventSubscription) -> None:
-        next_retention = next_resync = time.monotonic()
+        next_retention = next_resync = next_check = time.monotonic()
         while True:
             wait = max(0.0, min(RESYNC_S, EVENT_TICK_S, next_retention - time.monotonic()))
             event = await sub.get(wait_s=wait)
@@ -114,6 +133,11 @@ class RecordingService:
                 if event is not None or moved or time.monotonic() >= next_resync:
                     next_resync = time.monotonic() + RESYNC_S
                     await self.reconcile()
+                elif set(held := self._held_keys()) != self.recorder.continuous:
+                    await self.recorder.apply(held)  # the site moved cameras to or from here
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + CHECK_S
+                    await self._close_left_open(at_start=False)
                 if time.monotonic() >= next_retention:
                     next_retention = time.monotonic() + self.config.retention_interval_s
                     await self.retention()

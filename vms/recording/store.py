@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +37,16 @@ class SegmentRef:
     end: datetime
     bytes: int
     state: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSegment:
+    """A segment the index holds as being written, and how far it was indexed."""
+
+    id: int
+    camera_id: int
+    stream: str
+    end: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,18 +148,33 @@ class RecordingStore:
             )
         return as_utc(end) if end is not None else None
 
-    def recover_open(self) -> int:
-        """Close the segments a crash left open: cut each file after its last whole fragment
-        and index what is there; drop those with nothing playable. Returns how many. Nothing
-        is touched while the directory is missing (a volume not mounted must not empty the
-        index)."""
+    def open_segments(self) -> list[OpenSegment]:
+        """Every segment the index holds as open (being written here, elsewhere, or left by a
+        crash)."""
+        query = select(
+            RecordingSegment.id,
+            RecordingSegment.camera_id,
+            RecordingSegment.stream,
+            RecordingSegment.end,
+        ).where(RecordingSegment.state == "open")
+        with self.db.session() as session:
+            return [OpenSegment(i, c, st, as_utc(e)) for i, c, st, e in session.execute(query)]
+
+    def recover_open(self, ids: Collection[int] | None = None) -> int:
+        """Close the segments a crash left open (all, or those of `ids` still open): cut each
+        file after its last whole fragment and index what is there; drop those with nothing
+        playable. Returns how many. Nothing is touched while the directory is missing (a
+        volume not mounted must not empty the index)."""
         if not self.root.is_dir():
             log.warning("recordings directory %s missing: crash recovery skipped", self.root)
             return 0
+        query = select(RecordingSegment).where(RecordingSegment.state == "open")
+        if ids is not None:
+            if not ids:
+                return 0
+            query = query.where(RecordingSegment.id.in_(list(ids)))
         with self.db.session() as session:
-            rows = list(
-                session.scalars(select(RecordingSegment).where(RecordingSegment.state == "open"))
-            )
+            rows = list(session.scalars(query.with_for_update()))
             for row in rows:
                 self._recover(session, row)
         return len(rows)
