@@ -704,17 +704,18 @@ def data_request_clause(principal: Principal, policy: EvidencePolicy) -> ColumnE
 
 
 def report_scope(principal: Principal, agency_id: int | None) -> int | None:
-    """Whose uptime report the caller may read: None for every agency (system administrator,
-    command-center supervisor), otherwise one agency id. An agency administrator reads their
-    own agency's only; another agency's id answers NotFound, like a missing agency."""
+    """Whose uptime (or 20 % selection) report the caller may read: None for every agency
+    (system administrator, command-center supervisor), otherwise one agency id. An agency
+    administrator reads their own agency's only; another agency's id answers NotFound, like a
+    missing agency."""
     if principal.is_global or (
         principal.role in AUDIT_ALL_ROLES and principal.can(Permission.VIEW_AUDIT)
     ):
         return agency_id
     if not principal.can(Permission.MANAGE_CAMERAS):
         raise Forbidden(
-            f"role {principal.role} lacks {Permission.MANAGE_CAMERAS}: uptime reports are for "
-            "agency administrators, the supervisor and the system administrator"
+            f"role {principal.role} lacks {Permission.MANAGE_CAMERAS}: the uptime and selection "
+            "reports are for agency administrators, the supervisor and the system administrator"
         )
     if agency_id is not None and agency_id != principal.agency_id:
         raise NotFound(f"agency {agency_id} not found")

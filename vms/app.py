@@ -24,6 +24,7 @@ from vms.api.routes import ops as ops_routes
 from vms.api.routes import ptz as ptz_routes
 from vms.api.routes import recordings as recordings_routes
 from vms.api.routes import reports as reports_routes
+from vms.api.routes import selection as selection_routes
 from vms.api.routes import site as site_routes
 from vms.api.routes import status as status_routes
 from vms.api.routes import users as users_routes
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(data_requests_routes.key_router)
 
     app.include_router(reports_routes.router)
+    app.include_router(selection_routes.router)
 
     app.include_router(imports_routes.router)
     app.include_router(recordings_routes.router)

@@ -92,7 +92,7 @@ def test_roles_without_reports_are_refused(world: World) -> None:
     for role, agency in (("operator", "muni"), ("desk_officer", "police"), ("governor", "gov")):
         r = world.client_as(role, agency).get("/api/v1/reports/uptime", params=PERIOD)
         assert r.status_code == 403, role
-        assert "uptime reports" in r.json()["detail"]
+        assert "reports are for agency administrators" in r.json()["detail"]
 
 
 def test_the_supervisor_reads_every_agency(sqlite_world: World) -> None:
@@ -161,3 +161,31 @@ def test_csv_xlsx_and_pdf(sqlite_world: World) -> None:
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(r.content)).pages)
     for expected in ("รายงานตรวจสอบกล้อง", "สรุปตามหน่วยงาน", "ออฟไลน์", "CAM-MUNI1", "75.0"):
         assert expected in text, expected
+
+
+def test_central_link_selection_by_role(world: World) -> None:
+    """GET /api/v1/reports/central-link: the same readers as the uptime report; an agency
+    short of the 20 % gets as many suggestions as it needs, from its own cameras."""
+    admin = world.client_as("agency_admin", "muni")
+    r = admin.get("/api/v1/reports/central-link")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["target_pct"] == 20.0 and body["days"] == 7
+    [muni] = body["agencies"]
+    assert muni["agency_id"] == world.agencies["muni"]
+    assert muni["linked"] == 0 and muni["short"] is True
+    assert muni["needed"] == len(muni["suggestions"]) > 0
+    own = {world.cameras[k] for k in world.cameras if k.startswith("muni")}
+    assert {s["camera_id"] for s in muni["suggestions"]} <= own
+    foreign = admin.get(
+        "/api/v1/reports/central-link", params={"agency_id": world.agencies["police"]}
+    )
+    assert foreign.status_code == 404
+    assert admin.get("/api/v1/reports/central-link", params={"days": 0}).status_code == 422
+    everyone = world.client_as("system_admin", "cc").get("/api/v1/reports/central-link").json()
+    assert {a["agency_id"] for a in everyone["agencies"]} >= {world.agencies["muni"],
+                                                              world.agencies["police"]}  # fmt: skip
+    assert everyone["short_agencies"] >= 1
+    for role, agency in (("operator", "muni"), ("desk_officer", "police")):
+        r = world.client_as(role, agency).get("/api/v1/reports/central-link")
+        assert r.status_code == 403 and "selection" in r.json()["detail"]

@@ -150,7 +150,22 @@ def test_share_two_cameras_and_download_the_days_pdf(
         today = {now.date().isoformat(), (now - timedelta(minutes=1)).date().isoformat()}
         assert page.input_value("#report-day") in today
         assert "GMT+7" in page.locator("#report-outages tbody tr").first.inner_text()
+        # the 20 % selection: the agency is short, one click links the suggested camera
+        button = page.wait_for_selector("#selection-suggestions button.link-camera")
+        assert button is not None
+        suggested = int(button.get_attribute("data-camera") or 0)
+        assert suggested in site.cameras.values()
         page.screenshot(path=str(tmp_path / "reports.png"), full_page=True)
+        button.click()
+        page.wait_for_function(
+            "() => !document.querySelector('#selection-suggestions button.link-camera')"
+        )
+        with site.server.client() as admin:
+            admin.post("/api/v1/auth/login", json={"username": "muni-admin", "password": PASSWORD})
+            assert admin.get(f"/api/v1/cameras/{suggested}").json()["central_link"] is True
+        assert "เชื่อมโยงแล้ว 1 จาก" in page.locator("#selection-site").inner_text()
+        Path("/tmp/h10rec").mkdir(exist_ok=True)
+        page.screenshot(path="/tmp/h10rec/selection.png", full_page=True)
         with page.expect_download() as info:
             page.click("#report-pdf")
         pdf_path = tmp_path / "uptime.pdf"

@@ -32,3 +32,10 @@ class ReportsConfig(BaseModel):
     max_period_days: int = Field(
         366, ge=1, description="Longest period a report may cover (larger requests get 422)."
     )
+    central_link_target_pct: float = Field(
+        20.0,
+        gt=0,
+        le=100,
+        description="The national plan's share of each agency's cameras to central-link "
+        "(GET /api/v1/reports/central-link measures against it).",
+    )

@@ -1,5 +1,7 @@
 // Reports: the day's uptime ("camera check") per agency, read on screen and downloaded as PDF
-// or XLSX (Thai). The server decides whose agencies the caller may read.
+// or XLSX (Thai); and the national 20 % selection (how many cameras are central-linked against
+// the target, which to add, linked from here in one click). The server decides whose agencies
+// the caller may read and whose cameras they may link.
 
 import { t } from "../i18n.js";
 import { api, agencyNames, el, field, query, table } from "./common.js";
@@ -46,11 +48,49 @@ export async function render(container, { me, say }) {
       say(err.message);
     }
   };
+  const selection = el("div", { id: "selection" });
+  const refreshSelection = async () => {
+    try {
+      const r = await api("GET", `/reports/central-link${query({ agency_id: agency.value })}`);
+      const share = (x) => (x.pct === null ? "–" : `${x.pct.toFixed(1)} %`);
+      const link = (s) => el("button", {
+        type: "button", className: "link-camera", dataset: { camera: String(s.camera_id) },
+        onclick: async () => {
+          try {
+            await api("PATCH", `/cameras/${s.camera_id}`, { central_link: true });
+            await refreshSelection();
+          } catch (err) {
+            say(err.message);
+          }
+        },
+      }, t("selection.link"));
+      const suggestions = r.agencies.flatMap((a) => a.suggestions.map((s) => [
+        s.code, s.name, a.name_th || a.name_en || a.code,
+        s.availability_pct === null ? "–" : `${s.availability_pct.toFixed(1)} %`,
+        s.nearest_linked_m === null ? "–" : `${s.nearest_linked_m} m`, el("td", {}, link(s)),
+      ]));
+      selection.replaceChildren(
+        el("h3", {}, t("selection.title")),
+        el("p", { className: "hint" }, t("selection.explain", { target: r.target_pct, days: r.days })),
+        el("p", { id: "selection-site" }, t("selection.site", {
+          linked: r.linked, cameras: r.cameras, pct: share(r), target: r.target_pct, needed: r.needed,
+        })),
+        table("selection-agencies", ["reports.agency", "selection.cameras", "selection.linked", "selection.share", "selection.needed"],
+          r.agencies.map((a) => [a.name_th || a.name_en || a.code, String(a.cameras), String(a.linked), share(a), String(a.needed)])),
+        el("h3", {}, t("selection.suggested")),
+        table("selection-suggestions", ["reports.camera", "selection.name", "reports.agency", "selection.availability", "selection.distance", "selection.action"], suggestions),
+      );
+    } catch (err) {
+      say(err.message);
+    }
+  };
   day.addEventListener("change", refresh);
   agency.addEventListener("change", refresh);
+  agency.addEventListener("change", refreshSelection);
   const controls = el("form", { className: "row", id: "report-form" }, field("reports.day", day),
     wide ? field("reports.agency", agency) : null, pdf, xlsx);
   controls.addEventListener("submit", (ev) => ev.preventDefault());
-  container.append(el("h2", {}, t("reports.title")), el("p", { className: "hint" }, t("reports.explain")), controls, summary);
+  container.append(el("h2", {}, t("reports.title")), el("p", { className: "hint" }, t("reports.explain")), controls, summary, selection);
   await refresh();
+  await refreshSelection();
 }
