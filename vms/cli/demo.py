@@ -376,7 +376,13 @@ def print_banner(
         "  (simulated camera PKT-CITY-003 goes down 3 minutes in every 15: the report shows it)",
         f"  Agency administration: sign in as patongmuni.admin, open {base}admin#import and upload",
         f"    {AGENCY_SHEET.relative_to(REPO)} (map the column ผู้ดูแล, dry run, apply)",
-        f"  Central-link cameras are recorded: play one back at {base}playback?camera=1",
+        f"  Central-link cameras are recorded: play back up to four in sync at"
+        f" {base}playback?camera=1,2",
+        "    (or a wall tile's playback tool), step frame by frame; under an emergency every",
+        "    camera in its scope is recorded too; patong.admin releases an approved request's",
+        "    evidence lock on the evidence page",
+        "  The 20 % selection (linked cameras per agency, which to add, one click to link):",
+        f"    city.admin or admin at {base}admin#reports, under the uptime report",
         "=" * 72,
         "",
     ]
