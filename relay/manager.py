@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine
@@ -63,6 +64,17 @@ class RelayStats:
     transcoders_refused_total: int
 
 
+class Admission(Protocol):
+    """Caps counted beyond this process (a site of several nodes): `admit` says which cap is
+    full ("address" or "user") or None, and counts `ticket` until `release`."""
+
+    async def admit(
+        self, ticket: str, address: str, user: str | None, per_address: int, per_user: int
+    ) -> str | None: ...
+
+    async def release(self, ticket: str) -> None: ...
+
+
 class RelayManager:
     """Owns every viewer session; build with the bus, start/stop with the server."""
 
@@ -75,6 +87,7 @@ class RelayManager:
         offline_reason: Callable[[StreamKey], str | None] = lambda _key: None,
         on_start: Callable[[ViewerSession], None] | None = None,
         on_end: Callable[[ViewerSession], None] | None = None,
+        admission: Callable[[], Admission | None] = lambda: None,
     ) -> None:
         self.config = config
         self.bus = bus
@@ -84,6 +97,7 @@ class RelayManager:
         self._offline_reason = offline_reason
         self._on_start = on_start  # a view began (the audit trail records it)
         self._on_end = on_end  # a view ended; session.close_reason says why
+        self._admission = admission  # the site-wide caps, if the site counts them
         self._policy = HostCandidatePolicy(config.ice_interfaces)
         self._sessions: dict[str, ViewerSession] = {}
         self._started: dict[str, ViewerSession] = {}  # reported to on_start, owed an on_end
@@ -155,6 +169,8 @@ class RelayManager:
     async def open(self, key: StreamKey, offer: Offer, viewer: Viewer) -> ViewerSession:
         """Start a session for `viewer` on `key`; the answer is `session.pc.localDescription`."""
         self._check_caps(viewer)
+        ticket = secrets.token_hex(12)
+        await self._admit_site_wide(ticket, viewer)
         self._per_address[viewer.address] += 1
         if viewer.user is not None:
             self._per_user[viewer.user] += 1
@@ -185,6 +201,7 @@ class RelayManager:
             )
             session.transcoded = transcoded
             session.demanded = demanded
+            session.ticket = ticket
             self._sessions[session.id] = session
             session.pc.on("connectionstatechange", lambda: self._on_state(session))
             await session.answer(offer, plid)
@@ -192,7 +209,9 @@ class RelayManager:
             if session is not None and session.id in self._sessions:
                 await self.close(session.id, "negotiation failed")
             else:
-                await self._release(key, viewer, demanded=demanded, transcoded=transcoded)
+                await self._release(
+                    key, viewer, demanded=demanded, transcoded=transcoded, ticket=ticket
+                )
             raise
         self.opened_total += 1
         log.info(
@@ -220,6 +239,7 @@ class RelayManager:
             session.viewer,
             demanded=session.demanded,
             transcoded=session.transcoded,
+            ticket=session.ticket,
         )
         log.info(
             "viewer session %s closed: %s",
@@ -263,6 +283,30 @@ class RelayManager:
                 headers=retry_after(5),
             )
 
+    async def _admit_site_wide(self, ticket: str, viewer: Viewer) -> None:
+        admission = self._admission()
+        if admission is None:
+            return
+        cfg = self.config
+        full = await admission.admit(
+            ticket, viewer.address, viewer.user, cfg.max_sessions_per_address,
+            cfg.max_sessions_per_user,
+        )  # fmt: skip
+        if full is None:
+            return
+        self.refused_total += 1
+        if full == "address":
+            raise TooManyRequests(
+                f"{viewer.address} already holds {cfg.max_sessions_per_address} viewer "
+                "sessions on this site; close some (DELETE) first",
+                headers=retry_after(5),
+            )
+        raise TooManyRequests(
+            f"you already hold {cfg.max_sessions_per_user} viewer sessions on this site; "
+            "close some first",
+            headers=retry_after(5),
+        )
+
     async def _demand(self, key: StreamKey) -> bool:
         ingest = self._ingest()
         if ingest is None:
@@ -285,8 +329,11 @@ class RelayManager:
         return channel
 
     async def _release(
-        self, key: StreamKey, viewer: Viewer, *, demanded: bool, transcoded: bool
+        self, key: StreamKey, viewer: Viewer, *, demanded: bool, transcoded: bool, ticket: str
     ) -> None:
+        admission = self._admission()
+        if admission is not None:
+            await admission.release(ticket)
         self._per_address[viewer.address] -= 1
         if self._per_address[viewer.address] <= 0:
             del self._per_address[viewer.address]

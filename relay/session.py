@@ -78,6 +78,7 @@ class ViewerSession:
         self.close_reason = ""
         self.demanded = False  # the ingest supervisor was asked to pull for this viewer
         self.transcoded = False  # fed from a transcoder that must be released
+        self.ticket = ""  # what the site-wide viewer caps count this session as
         servers = [
             RTCIceServer(urls=s.urls, username=s.username, credential=s.credential)
             for s in ice_servers

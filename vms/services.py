@@ -94,6 +94,8 @@ class Services:
             offline_reason=lambda key: getattr(self.health.get(key), "reason", None),
             on_start=self.view_audit.started,
             on_end=self.view_audit.ended,
+            # a site of several nodes counts the per-user and per-address caps across them
+            admission=lambda: getattr(getattr(self, "site", None), "sessions", None),
         )
         self.view_access = ViewAccessWatcher(
             self.relay, self.db, self.identity.auth, self.events, emergency=self.emergency.override

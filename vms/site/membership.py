@@ -35,6 +35,7 @@ from vms.site.health import HealthSource, SiteHealth, decode, encode
 from vms.site.leases import LeaseStore
 from vms.site.nodes import NodeInfo, NodeRegistry
 from vms.site.proxy import NodeProxy
+from vms.site.sessions import SiteSessions
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,8 @@ class _Base:
 class LocalSite(_Base):
     """One process, every camera local (the memory backend)."""
 
+    sessions: SiteSessions | None = None  # the relay's own caps are the site's
+
     @property
     def degraded(self) -> bool:
         return False
@@ -204,6 +207,7 @@ class RedisSite(_Base):
         prefix = config.prefix()
         self.leases = LeaseStore(self._redis, prefix, name, config.lease_ms)
         self.registry = NodeRegistry(self._redis, prefix)
+        self.sessions = SiteSessions(self._redis, prefix, config.lease_ms)
         self.proxy = NodeProxy(name)
         self._held: dict[int, int] = {}  # camera id → fencing token
         self._owners: dict[int, tuple[str, int]] = {}
@@ -226,7 +230,7 @@ class RedisSite(_Base):
 
     @property
     def redis_ops(self) -> int:
-        return self.leases.ops + self.registry.ops
+        return self.leases.ops + self.registry.ops + self.sessions.ops
 
     def holds(self, camera_id: int) -> bool:
         return camera_id in self._held
@@ -319,6 +323,7 @@ class RedisSite(_Base):
         live = {n.name: n for n in await self.registry.all() if now - n.heartbeat < lease_s}
         before = set(self._held)
         self._held = await self.leases.renew(self._held)
+        await self.sessions.renew()  # this node's viewers keep counting site-wide
         for lost in before - set(self._held):
             log.warning("site: lost the lease on camera %d; no longer pulling it", lost)
         if self._degraded:
