@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.fixtures_identity import World, build_world
+from vms.coverage import CoverageMonitor
 from vms.db.models.identity import CoverageMinute
 from vms.db.models.registry import Agency  # noqa: F401  (tables registered)
 from vms.events import InProcessEventBus
@@ -109,3 +110,31 @@ def test_history_counts_minutes_covered_and_below(cov_world: World) -> None:
     assert rows["PKT-POL1"]["minutes_covered"] == 4
     assert rows["PKT-POL1"]["minutes_below"] == 1440 - 4
     assert rows["PKT-POL2"]["minutes_covered"] == 0
+
+
+def test_on_a_site_of_several_nodes_only_the_leader_announces(cov_world: World) -> None:
+    """A second node follows the stations as well (it knows what was alerted, for when it
+    leads) but publishes nothing: one coverage.below per station for the site."""
+    w = cov_world
+    w.client_as("desk_officer", "police").post("/api/v1/coverage/heartbeat")
+    events = w.services.events
+    assert isinstance(events, InProcessEventBus)
+    auth = w.services.settings.auth
+    follower = CoverageMonitor(auth.coverage, w.services.db, events, auth.timezone)
+    follower.announce = lambda: False
+    sub = events.subscribe("coverage.")
+    try:
+        now = datetime.now(UTC)
+        follower.evaluate(now)
+        time.sleep(0.3)
+        assert list(sub._queue) == []
+        with w.services.db.session() as session:
+            assert all(s.alerted for s in follower.current(session, now))
+        w.services.identity.coverage.evaluate(now)  # the leader
+        deadline = time.monotonic() + 10
+        while len(sub._queue) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        assert sorted(e.data["code"] for e in sub._queue) == ["PKT-POL1", "PKT-POL2"]
+    finally:
+        sub.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -95,6 +96,9 @@ class CoverageMonitor:
         self._alerted: set[int] = set()
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        # whether this process speaks for the site: on a site of several nodes every node
+        # follows the stations, one publishes (vms/site: the leader); set by Services
+        self.announce: Callable[[], bool] = lambda: True
 
     def stations(self, session: Session) -> list[tuple[Agency, int]]:
         """Watched agencies with their requirement (per-agency override or the default)."""
@@ -172,9 +176,11 @@ class CoverageMonitor:
         return out
 
     def evaluate(self, now: datetime) -> list[StationCoverage]:
-        """One pass: count, update below-since, publish events. Blocking (database)."""
+        """One pass: count, update below-since, publish events (if this process speaks for
+        the site). Blocking (database)."""
         with self.db.session() as session:
             stations = self.current(session, now)
+        speak = self.announce()
         grace = timedelta(seconds=self.config.grace_s)
         for station in stations:
             aid = station.agency_id
@@ -182,6 +188,8 @@ class CoverageMonitor:
                 since = self._below_since.setdefault(aid, now)
                 if aid not in self._alerted and now - since >= grace:
                     self._alerted.add(aid)
+                    if not speak:
+                        continue
                     self.events.publish(
                         "coverage.below",
                         {
@@ -202,6 +210,8 @@ class CoverageMonitor:
                 self._below_since.pop(aid, None)
                 if aid in self._alerted:
                     self._alerted.discard(aid)
+                    if not speak:
+                        continue
                     self.events.publish(
                         "coverage.restored",
                         {"agency_id": aid, "code": station.code, "on_watch": station.on_watch},

@@ -113,6 +113,8 @@ class Services:
             health=self.health,
         )
         self.metrics.register(SiteCollector(self.site))
+        # site-wide alerts: every node follows them, the site's leader announces them
+        self.identity.coverage.announce = self.site.leads
         self.camera_sync = CameraSync(
             self.db, self.events, ingest=lambda: self.site, emergency=self.emergency.override
         )
@@ -142,7 +144,7 @@ class Services:
         )
 
         self.uptime_alert = AvailabilityAlert(
-            settings.reports, self.db, self.identity.audit, self.events
+            settings.reports, self.db, self.identity.audit, self.events, announce=self.site.leads
         )
 
         self.imports = ImportJobs()  # import jobs with progress (vms/registry/import_jobs.py)

@@ -30,7 +30,8 @@ def db(db_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-async def test_below_then_restored(db: Database) -> None:
+def _script(db: Database) -> int:
+    """One camera of one agency: up, down from minute 30, up again from minute 70."""
     with db.session() as s:
         agency = Agency(code="MUNI", kind="municipality", name_th="เทศบาล")
         s.add(agency)
@@ -41,7 +42,37 @@ async def test_below_then_restored(db: Database) -> None:
         for minutes, state in ((0, "online"), (30, "offline"), (70, "online")):
             s.add(StreamStateChange(camera_id=cam.id, stream="main", state=state,
                                     at=T0 + timedelta(minutes=minutes)))  # fmt: skip
-        agency_id = agency.id
+        return agency.id
+
+
+async def test_two_nodes_announce_once_and_the_next_leader_goes_on(db: Database) -> None:
+    """Every node follows the figures, only the site's leader announces: one record per
+    change, also when the leader dies between the alert and its end."""
+    agency_id = _script(db)
+    config = ReportsConfig(availability_alert_pct=80, alert_window_s=3600)
+    leader = {"name": "a"}
+    events = InProcessEventBus()
+    nodes = {
+        name: AvailabilityAlert(config, db, AuditTrail(db), events,
+                                announce=lambda name=name: leader["name"] == name)
+        for name in ("a", "b")
+    }  # fmt: skip
+    for minutes in (20, 60, 61):
+        for node in nodes.values():
+            node.evaluate(T0 + timedelta(minutes=minutes))
+    leader["name"] = "b"  # a dies; b speaks from now on, and knows the alert was raised
+    for minutes in (120, 190):
+        nodes["b"].evaluate(T0 + timedelta(minutes=minutes))
+    with db.session() as s:
+        records = s.scalars(select(AuditRecord).order_by(AuditRecord.seq)).all()
+        assert [(r.action, r.agency_id) for r in records] == [
+            ("uptime.below", agency_id),
+            ("uptime.restored", agency_id),
+        ]
+
+
+async def test_below_then_restored(db: Database) -> None:
+    agency_id = _script(db)
     events = InProcessEventBus()
     await events.start()
     sub = events.subscribe("uptime.")

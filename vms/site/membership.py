@@ -62,6 +62,8 @@ class Site(Protocol):
 
     def holds(self, camera_id: int) -> bool: ...
 
+    def leads(self) -> bool: ...
+
     def handed_over(self, camera_id: int) -> bool: ...
 
     def route(self, camera_id: int) -> str | None: ...
@@ -166,6 +168,10 @@ class LocalSite(_Base):
     def holds(self, camera_id: int) -> bool:
         return True
 
+    def leads(self) -> bool:
+        """One process: it speaks for the site."""
+        return True
+
     def route(self, camera_id: int) -> str | None:
         return None
 
@@ -218,6 +224,7 @@ class RedisSite(_Base):
         self.health_view = self._site_health
         self._health_key = prefix + "health"
         self._degraded = False
+        self._leads = False  # until the first tick has seen the live nodes
         self._quiet_until = 0.0  # after Redis returns: renew only, let every node reclaim first
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -234,6 +241,11 @@ class RedisSite(_Base):
 
     def holds(self, camera_id: int) -> bool:
         return camera_id in self._held
+
+    def leads(self) -> bool:
+        """Whether this node speaks for the site (site-wide alerts): the live node with the
+        smallest name, as of the last tick. While Redis is away the last answer stands."""
+        return self._leads
 
     def held(self) -> dict[int, int]:
         return dict(self._held)
@@ -321,6 +333,7 @@ class RedisSite(_Base):
         await self.registry.beat(self._info())
         now, lease_s = time.time(), self.config.lease_ms / 1000
         live = {n.name: n for n in await self.registry.all() if now - n.heartbeat < lease_s}
+        self._leads = min(live, default=self.node_name) == self.node_name
         before = set(self._held)
         self._held = await self.leases.renew(self._held)
         await self.sessions.renew()  # this node's viewers keep counting site-wide

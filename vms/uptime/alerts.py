@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from vms.audit import AuditEntry, AuditTrail
@@ -30,9 +31,16 @@ class AvailabilityAlert:
     """Owns the checking task; `evaluate(now)` is one pass (blocking: database)."""
 
     def __init__(
-        self, config: ReportsConfig, db: Database, audit: AuditTrail, events: EventBus
+        self,
+        config: ReportsConfig,
+        db: Database,
+        audit: AuditTrail,
+        events: EventBus,
+        announce: Callable[[], bool] = lambda: True,
     ) -> None:
         self.config = config
+        # on a site of several nodes each follows the figures, one speaks (the site's leader)
+        self.announce = announce
         self.db = db
         self.audit = audit
         self.events = events
@@ -52,6 +60,7 @@ class AvailabilityAlert:
                 session, start=start, end=now, agency_ids=None, now=now, site_name=""
             )
         published: list[dict[str, object]] = []
+        speak = self.announce()
         for agency in report.agencies:
             figures = agency.total
             availability = figures.availability
@@ -75,6 +84,8 @@ class AvailabilityAlert:
                 topic = RESTORED
                 self.alerted.discard(agency.agency_id)
             else:
+                continue
+            if not speak:
                 continue
             self.audit.append(
                 AuditEntry(action=topic, agency_id=agency.agency_id, detail=dict(data)), at=now
