@@ -8,7 +8,7 @@ import io
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,8 +27,9 @@ MUNI_TH = "เทศบาลนครภูเก็ต"
 POLICE_TH = "สถานีตำรวจภูธรเมืองภูเก็ต"
 CAMERAS = (("market", "muni", "ตลาดใหญ่"), ("pier", "muni", "ท่าเรือรัษฎา"),
            ("hall", "muni", "ศาลากลาง"), ("beach", "patong", "หาดป่าตอง"))  # fmt: skip
-# today: the market camera went offline for 15 minutes an hour ago
-OUTAGE = ((-60, "online", None), (-40, "offline", "camera unreachable"), (-25, "online", None))
+# the market camera went offline for a while earlier today (the site's today: within the last
+# hour, or since the site's midnight if that is nearer - the report is the site's day)
+OUTAGE = ((0.0, "online", None), (1 / 3, "offline", "camera unreachable"), (2 / 3, "online", None))
 
 
 SITE_TZ = ZoneInfo("Asia/Bangkok")  # the test site's time zone (auth.coverage default)
@@ -87,8 +88,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                                        ("patong-admin", Role.AGENCY_ADMIN, "patong")):  # fmt: skip
                 create_user(s, UserSpec(name, PASSWORD, agencies[agency], role, name), None)
             now = datetime.now(UTC)
-            for minutes, state, reason in OUTAGE:
-                at = now + timedelta(minutes=minutes)
+            midnight = datetime.combine(now.astimezone(SITE_TZ).date(), time(0), SITE_TZ)
+            span = min(timedelta(hours=1), now - midnight)
+            for share, state, reason in OUTAGE:
+                at = now - span + share * span
                 cam = cameras["market"]
                 s.add(
                     StreamStateChange(
