@@ -175,6 +175,20 @@ def test_trigger_records_an_event_with_pre_roll_then_stops(wall_site: WallSite) 
     last = segs[-1].end.replace(tzinfo=UTC)
     assert asked + timedelta(seconds=3.5) < last < asked + timedelta(seconds=8)
     assert _gaps(wall_site, cam) == []  # between events nothing was wanted: no gap
+    # the listing marks the trigger (moment, post-roll, reason) on this stream only
+    window = {"start": (asked - timedelta(minutes=1)).isoformat(),
+              "end": (asked + timedelta(minutes=1)).isoformat()}  # fmt: skip
+    with wall_site.server.client() as client:
+        wall_site.server.sign_in(client)
+        listed = client.get(f"/api/v1/cameras/{cam}/recordings", params=window).json()
+        other = client.get(
+            f"/api/v1/cameras/{cam}/recordings", params=window | {"stream": "sub"}
+        ).json()
+    [event] = listed["events"]
+    assert (event["kind"], event["reason"]) == ("trigger", "alarm: door forced")
+    at, until = datetime.fromisoformat(event["at"]), datetime.fromisoformat(event["until"])
+    assert abs((at - asked).total_seconds()) < 2 and (until - at).total_seconds() == 4
+    assert other["events"] == []
 
 
 def _governor(site: WallSite) -> dict[str, str]:

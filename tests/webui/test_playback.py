@@ -1,5 +1,6 @@
 """The playback page in Debian Chromium against real recorded camsim video, two cameras in
-sync: it plays the newest recording of both, a click on a timeline scrubs both back (the
+sync: it plays the newest recording of both, marks an event trigger on its camera's timeline,
+a click on a timeline scrubs both back (the
 videos' time is the wall clock: the windows' decode times count from the Unix epoch), the
 second camera is held to the first, and paused, the frame buttons step to exactly the next
 recorded frame (as ffprobe lists them) with a different picture each step."""
@@ -89,7 +90,13 @@ def test_two_cameras_scrub_and_step_in_sync(
     browser: Browser, wall_site: WallSite, tmp_path: Path
 ) -> None:
     cams = [c["id"] for c in wall_site.cameras]
-    time.sleep(RECORDED_S)  # let the recorder write half a minute
+    time.sleep(RECORDED_S / 2)  # let the recorder write half a minute, an event in the middle
+    with wall_site.server.client() as client:
+        wall_site.server.sign_in(client)
+        r = client.post(f"/api/v1/cameras/{cams[1]}/recordings/trigger",
+                        json={"post_roll_s": 5, "reason": "door alarm"})  # fmt: skip
+        assert r.status_code == 202, r.text
+    time.sleep(RECORDED_S / 2)
     context = signed_in_context(browser, wall_site)
     page = context.new_page()
     try:
@@ -97,6 +104,10 @@ def test_two_cameras_scrub_and_step_in_sync(
         assert page.locator("#videos video").count() == 2
         _in_sync(page)
         page.wait_for_selector(f'.timeline[data-camera="{cams[1]}"] .span')
+        # the event is marked on its camera's timeline only, the reason on hover
+        marks = page.locator(f'.timeline[data-camera="{cams[1]}"] .event')
+        assert marks.count() == 1 and marks.first.get_attribute("title") == "door alarm"
+        assert page.locator(f'.timeline[data-camera="{cams[0]}"] .event').count() == 0
         playing_at = _times(page)[0]
         assert abs(playing_at - time.time()) < RECORDED_S  # the newest recording, in wall time
         # click 20 s back from the right edge of the second camera's last hour: both go there

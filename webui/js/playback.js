@@ -1,5 +1,5 @@
 // Recordings of up to four cameras, played in sync: per camera a timeline of recorded spans
-// (green) and gaps (red) over the last hour and a video fed by Media Source Extensions with
+// (green), gaps (red) and event triggers (amber, the reason on hover) over the last hour and a video fed by Media Source Extensions with
 // windows from the playback API; scrub (click any timeline), play/pause, speed, step one
 // frame back or forward, jump to a time. The windows are fragmented MP4 whose decode times
 // count seconds since the Unix epoch, so video.currentTime IS the wall clock: the first
@@ -151,12 +151,13 @@ class Player {
       stream, start: new Date(range.from).toISOString(), end: new Date(range.to).toISOString(),
     });
     const data = await getJson(`/api/v1/cameras/${this.camera}/recordings?${qs}`);
-    this.line.querySelectorAll(".span, .gap").forEach((el) => el.remove());
-    for (const [kind, list] of [["span", data.spans], ["gap", data.gaps]]) {
+    this.line.querySelectorAll(".span, .gap, .event").forEach((el) => el.remove());
+    const events = data.events.map((e) => ({ start: e.at, end: e.until, reason: e.reason || "event" }));
+    for (const [kind, list] of [["span", data.spans], ["gap", data.gaps], ["event", events]]) {
       for (const item of list) {
         const el = document.createElement("div");
         el.className = kind;
-        el.title = kind === "gap" ? item.reason : "";
+        el.title = kind === "span" ? "" : item.reason;
         place(el, Date.parse(item.start), Date.parse(item.end));
         this.line.insertBefore(el, $(".cursor", this.line));
       }

@@ -24,6 +24,7 @@ from vms.auth.roles import Permission
 from vms.db.models.registry import Camera
 from vms.errors import InvalidInput, NotFound
 from vms.inputs import InputModel
+from vms.recording.events import timeline_events
 from vms.recording.ranges import RangeNotSatisfiable, parse_range
 from vms.recording.times import iso, parse_instant
 from vms.services import Services
@@ -66,11 +67,23 @@ class TriggerOut(BaseModel):
     reason: str
 
 
+class Event(BaseModel):
+    """Something the timeline marks: an event-recording trigger (kind "trigger"), recorded
+    from its pre-roll to `until`."""
+
+    at: str
+    until: str
+    kind: str
+    reason: str
+
+
 class Timeline(BaseModel):
-    """Recorded spans and gaps (with why) within the asked range, oldest first."""
+    """Recorded spans and gaps (with why) within the asked range, and its events, oldest
+    first."""
 
     spans: list[Span]
     gaps: list[Gap]
+    events: list[Event]
 
 
 def _camera(
@@ -102,7 +115,8 @@ def list_recordings(
     end: Annotated[str, Query(max_length=64, description="ISO 8601 with time zone")],
     stream: Stream = "main",
 ) -> Timeline:
-    """What is recorded of a camera stream between `start` and `end`: spans and gaps."""
+    """What is recorded of a camera stream between `start` and `end`: spans, gaps, and the
+    event-recording triggers (events) in that range."""
     since, until = parse_instant("start", start), parse_instant("end", end)
     if until <= since:
         raise InvalidInput("end: must be after start")
@@ -111,9 +125,13 @@ def list_recordings(
         raise InvalidInput(f"end: at most {longest.days} days after start")
     _camera(session, services, principal, camera_id)
     spans, gaps = services.recordings.timeline(camera_id, stream, since, until)
+    events = timeline_events(session, camera_id, stream, since, until)
     return Timeline(
         spans=[Span(start=iso(s.start), end=iso(s.end)) for s in spans],
         gaps=[Gap(start=iso(g.start), end=iso(g.end), reason=g.reason or "") for g in gaps],
+        events=[
+            Event(at=iso(e.at), until=iso(e.until), kind=e.kind, reason=e.reason) for e in events
+        ],
     )
 
 
