@@ -38,3 +38,9 @@ class EvidenceConfig(BaseModel):
         24 * 3600, ge=1, description="Longest time range one request may ask for."
     )
     max_cameras: int = Field(16, ge=1, le=256, description="Most cameras in one request.")
+    viewing_copy: bool = Field(
+        False,
+        description="Add to each export a re-encoded viewing copy of every clip with the "
+        "requester, the case number and the recorded time burnt into the picture (the "
+        "original bitstream stays beside it; the manifest lists both).",
+    )

@@ -28,6 +28,7 @@ from vms.evidence.config import EvidenceConfig
 from vms.evidence.manifest import ManifestFile, build_manifest, request_part
 from vms.evidence.package import MANIFEST, PUBLIC_KEY, SIGNATURE, Entry, pack, sha256_file
 from vms.evidence.signing import fingerprint, load_or_create_key, public_pem
+from vms.evidence.viewing import ViewingCopyFailed, copy_name, make_viewing_copy, watermark_text
 from vms.evidence.workflow import record_system
 
 log = logging.getLogger(__name__)
@@ -156,8 +157,9 @@ class Exporter:
         work = self.export_dir / f".build-{request_id}"
         try:
             clips = await self._fetch(job, work)
-            await asyncio.to_thread(self._finish, job, clips)
-        except ExportFailed as exc:
+            copies = await self._viewing_copies(job, clips) if self.config.viewing_copy else []
+            await asyncio.to_thread(self._finish, job, clips, copies)
+        except (ExportFailed, ViewingCopyFailed) as exc:
             await asyncio.to_thread(self._fail, request_id, str(exc))
         except Exception:
             log.exception("export of data request %d failed", request_id)
@@ -219,7 +221,29 @@ class Exporter:
             clips.append((camera_id, clip))
         return clips
 
-    def _finish(self, job: _Job, clips: list[tuple[int, ClipFile]]) -> None:
+    async def _viewing_copies(
+        self, job: _Job, clips: list[tuple[int, ClipFile]]
+    ) -> list[tuple[ManifestFile, Path]]:
+        """A watermarked viewing copy of every clip (vms/evidence/viewing.py)."""
+        requester = str(job.request["requester"]["username"])
+        out = []
+        for camera_id, clip in clips:
+            dest = clip.path.with_name(copy_name(clip.path.name))
+            text = watermark_text(requester, job.request["case_number"], self.site_name, clip.start)
+            await make_viewing_copy(clip.path, dest, text)
+            digest = await asyncio.to_thread(sha256_file, dest)
+            size = (await asyncio.to_thread(dest.stat)).st_size
+            listed = ManifestFile(dest.name, camera_id, job.stream, clip.start, clip.end, size,
+                                  digest, copy_of=clip.path.name)  # fmt: skip
+            out.append((listed, dest))
+        return out
+
+    def _finish(
+        self,
+        job: _Job,
+        clips: list[tuple[int, ClipFile]],
+        copies: list[tuple[ManifestFile, Path]],
+    ) -> None:
         key = self.key()
         files = []
         for camera_id, clip in clips:
@@ -233,8 +257,13 @@ class Exporter:
             )
         now = datetime.now(UTC)
         public = key.public_key()
-        manifest = build_manifest(self.site_name, now, job.request, files, fingerprint(public))
         entries = [Entry(f.name, path=c.path) for f, (_, c) in zip(files, clips, strict=True)]
+        for listed, path in copies:  # after the originals, each hashed as it is packed
+            if sha256_file(path) != listed.sha256:
+                raise ExportFailed(f"{listed.name}: the viewing copy changed while exported")
+            files.append(listed)
+            entries.append(Entry(listed.name, path=path))
+        manifest = build_manifest(self.site_name, now, job.request, files, fingerprint(public))
         entries += [
             Entry(MANIFEST, data=manifest),
             Entry(SIGNATURE, data=key.sign(manifest)),

@@ -27,6 +27,7 @@ class ManifestFile:
     end: datetime
     bytes: int
     sha256: str
+    copy_of: str | None = None  # a re-encoded viewing copy of this original (its name)
 
 
 def iso(moment: datetime) -> str:
@@ -63,6 +64,21 @@ def request_part(row: DataRequest, requester: str, cameras: list[dict[str, Any]]
     }
 
 
+def _file(f: ManifestFile) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": f.name,
+        "camera_id": f.camera_id,
+        "stream": f.stream,
+        "start": iso(f.start),
+        "end": iso(f.end),
+        "bytes": f.bytes,
+        "sha256": f.sha256,
+    }
+    if f.copy_of is not None:  # not evidence itself: a watermarked copy for viewing
+        entry |= {"viewing_copy_of": f.copy_of, "re_encoded": True}
+    return entry
+
+
 def build_manifest(
     site: str,
     created_at: datetime,
@@ -76,18 +92,7 @@ def build_manifest(
         "site": site,
         "created_at": iso(created_at),
         "request": request,
-        "files": [
-            {
-                "name": f.name,
-                "camera_id": f.camera_id,
-                "stream": f.stream,
-                "start": iso(f.start),
-                "end": iso(f.end),
-                "bytes": f.bytes,
-                "sha256": f.sha256,
-            }
-            for f in files
-        ],
+        "files": [_file(f) for f in files],
         "signature": {
             "algorithm": "Ed25519",
             "file": "manifest.json.sig",
