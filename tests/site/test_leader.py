@@ -9,11 +9,11 @@ import uuid
 import pytest
 
 from ingest.health import HealthRegistry
+from tests.site.conftest import REDIS_URL
 from vms.site.config import SiteConfig
 from vms.site.membership import LocalSite, RedisSite
 
 pytestmark = pytest.mark.redis
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def _node(config: SiteConfig, name: str) -> RedisSite:

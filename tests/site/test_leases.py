@@ -4,8 +4,6 @@ fails once another holds the lease, and reclaim after Redis forgot everything.""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -13,18 +11,6 @@ import redis.asyncio as aioredis
 from vms.site.leases import LeaseStore, parse_owner
 
 pytestmark = pytest.mark.redis
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[tuple[aioredis.Redis, str]]:
-    prefix = f"test-lease-{uuid.uuid4().hex[:8]}:"
-    c = aioredis.Redis.from_url(REDIS_URL)
-    yield c, prefix
-    keys = [k async for k in c.scan_iter(match=prefix + "*")]
-    if keys:
-        await c.delete(*keys)
-    await c.aclose()
 
 
 async def test_one_holder_and_growing_tokens(client: tuple[aioredis.Redis, str]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,23 +18,12 @@ import redis.asyncio as aioredis
 from ingest.packet import StreamKey
 from tests.relay.harness import Publisher, ServerThread, encode_packets
 from tests.relay.offers import viewer_offer
+from tests.site.conftest import REDIS_URL
 from vms.config import Settings, load_settings
 from vms.site.sessions import SiteSessions
 
 pytestmark = pytest.mark.redis
-REDIS_URL = "redis://127.0.0.1:6379/0"
 SDP = {"Content-Type": "application/sdp"}
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[tuple[aioredis.Redis, str]]:
-    prefix = f"test-views-{uuid.uuid4().hex[:8]}:"
-    c = aioredis.Redis.from_url(REDIS_URL)
-    yield c, prefix
-    keys = [k async for k in c.scan_iter(match=prefix + "*")]
-    if keys:
-        await c.delete(*keys)
-    await c.aclose()
 
 
 async def test_caps_count_every_node(client: tuple[aioredis.Redis, str]) -> None:

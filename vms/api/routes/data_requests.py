@@ -111,15 +111,8 @@ class RejectIn(InputModel):
         return _text(value, "reason")
 
 
-class ReleaseIn(InputModel):
+class ReleaseIn(RejectIn):
     """Why the locked footage goes back to retention (case closed, say; kept in the audit)."""
-
-    reason: str = Field(min_length=1, max_length=2000)
-
-    @field_validator("reason")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        return _text(value, "reason")
 
 
 class LockOut(BaseModel):
