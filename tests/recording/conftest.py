@@ -65,14 +65,19 @@ def packets(pictures: list[tuple[bytes, bool]]) -> PacketMaker:
     return make
 
 
-@pytest.fixture
-def rig(db_url: str, tmp_path: Path) -> Iterator[Rig]:
+def migrated(db_url: str) -> Database:
+    """The database at `db_url` with the schema up to date (dispose it when done)."""
     engine = create_engine(db_url)
     try:
         upgrade(engine)
     finally:
         engine.dispose()
-    db = Database(db_url)
+    return Database(db_url)
+
+
+@pytest.fixture
+def rig(db_url: str, tmp_path: Path) -> Iterator[Rig]:
+    db = migrated(db_url)
     with db.session() as session:
         agency = Agency(code="REC", kind="municipality", name_en="Recorder town")
         session.add(agency)

@@ -9,11 +9,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine
 
 from ingest.packet import StreamKey
+from tests.recording.conftest import migrated
 from vms.db.engine import Database
-from vms.db.migrate import upgrade
 from vms.db.models.registry import Agency, Camera, CameraTag
 from vms.emergency.override import Override
 from vms.recording.config import RecordingConfig
@@ -26,12 +25,7 @@ NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 def site(db_url: str) -> Iterator[tuple[Database, dict[str, int]]]:
     """Agencies A and B. A-LINK is central-linked, A-PLAIN is not; B-FLOOD carries the tag
     `flood` and has a sub stream; B-PLAIN nothing; B-GONE is retired."""
-    engine = create_engine(db_url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
-    db = Database(db_url)
+    db = migrated(db_url)
     ids: dict[str, int] = {}
     with db.session() as session:
         for code in ("A", "B"):

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine
 
+from tests.recording.conftest import migrated
 from vms.db.engine import Database
-from vms.db.migrate import upgrade
 from vms.db.models.registry import Agency, Camera
 from vms.db.models.stream_states import StreamStateChange
 from vms.recording.selection import build_selection, distance_m, needed
@@ -43,12 +42,7 @@ def site(db_url: str) -> Iterator[tuple[Database, dict[str, int]]]:
     """Agency A: ten active cameras, none linked - FAR1 800 m north of P0, FAR2 810 m (10 m
     past FAR1), SOUTH 600 m south, FLAKY 900 m north but up 30 % of the week, NOWHERE without
     a position, five more beside P0; and one retired. Agency B: five, one linked (at P0)."""
-    engine = create_engine(db_url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
-    db = Database(db_url)
+    db = migrated(db_url)
     ids: dict[str, int] = {}
     with db.session() as s:
         a = Agency(code="A", kind="municipality", name_en="A")
