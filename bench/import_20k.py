@@ -31,6 +31,7 @@ from tests.api.conftest import sign_in
 from vms.app import create_app
 from vms.auth.roles import Role
 from vms.config import load_settings
+from vms.credentials.keys import create_key_file
 from vms.db.models.registry import Agency
 
 STATES = ("ใช้งานได้", "ชำรุด", "รอซ่อม", "ใช้งานได้")
@@ -67,8 +68,13 @@ def main() -> None:
             with admin.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             url += f"?options=-csearch_path%3D{schema}"
+        key_file = Path(tmp) / "credential.keys"  # a throwaway site key (nothing kept)
+        create_key_file(key_file)
         settings = load_settings(
-            None, database={"url": url}, ingest={"camera_networks": ["127.0.0.0/8"]}
+            None,
+            database={"url": url},
+            ingest={"camera_networks": ["127.0.0.0/8"]},
+            credentials={"key_file": str(key_file)},
         )
         with TestClient(create_app(settings)) as client:
             services = client.app.state.services  # type: ignore[attr-defined]

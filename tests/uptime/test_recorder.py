@@ -150,11 +150,26 @@ async def test_a_stalled_database_loses_the_oldest_changes_counted(db: Database)
     cam = _camera(db, "active")
     recorder = StreamStateRecorder(db, max_queued=2)  # not started: nothing is written yet
     health = HealthRegistry(on_change=recorder.observe)
-    for state in (StreamState.STARTING, StreamState.ONLINE, StreamState.STALLED):
+    flapping = (StreamState.STARTING, StreamState.ONLINE, StreamState.STALLED) * 2
+    for state in flapping:  # six changes of one stream; it may queue four (QUEUED_PER_STREAM)
         health.set_state(StreamKey(cam, "main"), state)
-    assert recorder.dropped == 1
+    assert recorder.dropped == 2
     await recorder.flush()
-    assert states(db, cam) == [("online", ""), ("stalled", "")]
+    assert states(db, cam) == [("stalled", ""), ("starting", ""), ("online", ""), ("stalled", "")]
+
+
+async def test_every_stream_of_a_large_site_starting_at_once_is_kept(db: Database) -> None:
+    """More streams than `max_queued` start together, and the server stops before anything
+    was written: every start and every stop is recorded, nothing dropped."""
+    cams = [_camera(db, "active", f"big{n}") for n in range(30)]
+    recorder = StreamStateRecorder(db, max_queued=10)  # not started: nothing written yet
+    health = HealthRegistry(on_change=recorder.observe)
+    for cam in cams:
+        health.set_state(StreamKey(cam, "main"), StreamState.STARTING)
+    await recorder.stop()
+    assert recorder.dropped == 0
+    for cam in cams:
+        assert states(db, cam) == [("starting", ""), ("unknown", "server stopped: not watched")]
 
 
 async def test_a_stream_handed_to_another_process_is_left_to_it(db: Database) -> None:

@@ -32,6 +32,9 @@ from vms.db.models.stream_states import StreamStateChange
 log = logging.getLogger(__name__)
 
 MAX_QUEUED = 10_000
+# the queue holds at least this many changes per stream it has seen, so that every stream of
+# a large site starting (or going online) at once is kept, not only MAX_QUEUED of them
+QUEUED_PER_STREAM = 4
 BATCH = 500
 REMOVED = "removed"  # queued marker: resolved to "retired" or "unknown" when written
 UNKNOWN = "unknown"
@@ -91,8 +94,9 @@ class StreamStateRecorder:
         not even "unknown" at stop, or it would hide the new holder's state."""
         self._last.pop((key.camera_id, key.stream), None)
 
-    def _put(self, change: Change) -> None:
-        if len(self._queue) >= self._max:
+    def _put(self, change: Change, *, bounded: bool = True) -> None:
+        limit = max(self._max, QUEUED_PER_STREAM * len(self._last))
+        if bounded and len(self._queue) >= limit:
             self._queue.popleft()
             self.dropped += 1
             if self.dropped in (1, 100) or self.dropped % 10_000 == 0:
@@ -124,8 +128,8 @@ class StreamStateRecorder:
         """Record every stream as not watched from now, write what is queued, end the task."""
         now = datetime.now(UTC)
         for (camera_id, stream), state in tuple(self._last.items()):
-            if state not in (UNKNOWN, REMOVED):
-                self._put(Change(camera_id, stream, UNKNOWN, STOPPED_REASON, now))
+            if state not in (UNKNOWN, REMOVED):  # one per stream: never dropped
+                self._put(Change(camera_id, stream, UNKNOWN, STOPPED_REASON, now), bounded=False)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
