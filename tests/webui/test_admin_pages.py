@@ -1,6 +1,8 @@
-"""The administration pages in Debian Chromium, as an agency administrator: the import round
-trip with a real XLSX agency sheet (upload, map the one unknown column, dry run, apply by
-keyboard, export), and the cameras page (add by RTSP URL with credentials that are never shown
+"""The administration pages in Debian Chromium, as an agency administrator: issue 11's whole
+"done when" by one person in one browser (sign in through the form, upload the agency's real
+XLSX sheet, map the one unknown column, dry run, apply by keyboard, export, share two of the
+new cameras with a police station, download the day's uptime report as a Thai PDF), and the
+cameras page (add by RTSP URL with credentials that are never shown
 again, edit, retire, Thai texts)."""
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+import pypdf
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -23,12 +26,14 @@ SHEET = (
     Path(__file__).resolve().parents[2] / "samples" / "agency-sheets" / "patong-municipality.xlsx"
 )
 PASSWORD = "admin-pages-password"
+POLICE_TH = "สถานีตำรวจภูธรป่าตอง"
 
 
 @dataclass
 class Site:
     server: LiveServer
     agency_id: int
+    police_id: int
 
     def context(self, browser: Browser, username: str) -> BrowserContext:
         with self.server.client() as c:
@@ -59,14 +64,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with LiveServer(settings) as server:
         with server.services.db.session() as session:
             agency = Agency(code="PKT-MUNI-PATONG", kind="municipality", name_th="เทศบาลเมืองป่าตอง")
-            session.add(agency)
+            police = Agency(code="PKT-POL-PATONG", kind="police_station", name_th=POLICE_TH)
+            session.add_all([agency, police])
             session.flush()
             for name in ("clerk", "keeper"):
                 create_user(
                     session, UserSpec(name, PASSWORD, agency.id, Role.AGENCY_ADMIN, name), None
                 )
-            agency_id = agency.id
-        yield Site(server, agency_id)
+            agency_id, police_id = agency.id, police.id
+        yield Site(server, agency_id, police_id)
 
 
 def _open(page: Page, site: Site, section: str) -> None:
@@ -74,10 +80,21 @@ def _open(page: Page, site: Site, section: str) -> None:
     page.wait_for_selector(f'section[data-section="{section}"][data-ready="true"]', timeout=30_000)
 
 
-def test_import_round_trip_with_mapping(browser: Browser, site: Site, tmp_path: Path) -> None:
-    context = site.context(browser, "clerk")
+def test_done_when_import_share_and_the_days_report(
+    browser: Browser, site: Site, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     try:
         page = context.new_page()
+        # signed out, the administration page sends the clerk to the sign-in form, and back
+        page.goto(f"{site.server.base_url}/admin")
+        page.wait_for_selector("#signin-dialog[open]")
+        page.fill("#signin-username", "clerk")
+        page.fill("#signin-password", PASSWORD)
+        page.press("#signin-password", "Enter")
+        page.wait_for_selector("#link-admin")
+        page.click("#link-admin")
+        page.wait_for_selector("body[data-ready]")
         _open(page, site, "import")
         assert page.get_attribute('#admin-nav a[data-section="import"]', "aria-current") == "page"
         page.set_input_files("#import-file", str(SHEET))
@@ -119,8 +136,31 @@ def test_import_round_trip_with_mapping(browser: Browser, site: Site, tmp_path: 
         assert sheet is not None
         codes = sorted(str(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True))
         assert codes == [f"PTG-00{i}" for i in range(1, 7)]
+
+        # two of the new cameras shared with the police station, seen there at once
+        _open(page, site, "sharing")
+        page.select_option("#grant-grantee", str(site.police_id))
+        two = [str(cams["PTG-001"]["id"]), str(cams["PTG-002"]["id"])]
+        page.select_option("#grant-cameras", two)
+        page.focus("#grant-note")
+        page.keyboard.type("ตามหนังสือขอใช้ภาพ 7/2569")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#grants-given tbody tr[data-grant-id] >> nth=1")
+        shared = page.locator("#grants-given tr[data-grant-id]").evaluate_all(
+            "rows => rows.map(r => r.dataset.camera)"
+        )
+        assert sorted(shared) == sorted(two)
+
+        # and the day's uptime report, downloaded as a PDF in Thai
+        page.click("#admin-nav [data-section=reports]")
+        page.wait_for_selector("body[data-ready=reports]")
+        with page.expect_download() as report:
+            page.click("#report-pdf")
+        pdf = Path(report.value.path()).read_bytes()
     finally:
         context.close()
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "รายงานตรวจสอบกล้อง" in text and "เทศบาลเมืองป่าตอง" in text
 
 
 def test_cameras_page_add_edit_retire(browser: Browser, site: Site, tmp_path: Path) -> None:
