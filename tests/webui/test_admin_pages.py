@@ -17,6 +17,7 @@ import pypdf
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.fixtures_camsim import CamsimFactory
 from tests.fixtures_server import SESSION_COOKIE, LiveServer, site_settings
 from vms.auth.roles import Role
 from vms.auth.users import UserSpec, create_user
@@ -221,5 +222,37 @@ def test_broken_sheet_errors_by_row_and_column(browser: Browser, site: Site) -> 
         assert "9" in page.inner_text("#warnings-table")  # outside the province: a warning
         assert page.is_disabled("#btn-apply")
         assert "errors" in page.inner_text("#admin-message")
+    finally:
+        context.close()
+
+
+def test_add_a_camera_by_its_onvif_address(
+    browser: Browser, site: Site, camsim_factory: CamsimFactory
+) -> None:
+    """Only the ONVIF address and the camera's credentials: the server asks the (simulated)
+    camera for its streams; a wrong password is refused in words and never shown back."""
+    sim = camsim_factory(cameras=1, onvif=True)
+    sim.require_auth("onvif-admin", "Onvif-Pass-42")
+    context = site.context(browser, "keeper")
+    try:
+        page = context.new_page()
+        _open(page, site, "cameras")
+        page.click("#btn-add-camera")
+        page.fill("#cam-code", "PTG-ONVIF-1")
+        page.fill("#cam-name_th", "หาดป่าตอง ONVIF")
+        page.fill("#cam-onvif_url", sim.onvif_url(1))
+        page.fill("#cam-username", "onvif-admin")
+        page.fill("#cam-password", "not-the-password")
+        page.click("#btn-save-camera")
+        page.wait_for_selector("#admin-message:not(:empty)")
+        refused = page.inner_text("#admin-message")
+        assert "refused the stored credentials" in refused and "not-the-password" not in refused
+        assert site.cameras().get("PTG-ONVIF-1") is None
+        page.fill("#cam-password", "Onvif-Pass-42")
+        page.click("#btn-save-camera")
+        page.wait_for_selector("#admin-message.ok")
+        cam = site.cameras()["PTG-ONVIF-1"]
+        assert cam["main_url"] == sim.url(1, "main") and cam["onvif_url"] == sim.onvif_url(1)
+        assert cam["has_credentials"] is True
     finally:
         context.close()

@@ -1,11 +1,12 @@
 // Cameras section: the agency's cameras (a system administrator's: all) with search and a
-// state filter; add by RTSP URLs, edit, retire; credentials can be set or replaced but are
+// state filter; add by RTSP URLs or by the camera's ONVIF address (the server asks the camera
+// for its stream URLs), edit, retire; credentials can be set or replaced but are
 // never shown (the API only says whether they are set); live stream status, a snapshot on
 // demand and the central-link flag.
 
 import { el as h, itemTable as table, labelled as field } from "./common.js";
 
-const EDITABLE = ["code", "name_th", "name_en", "main_url", "sub_url", "address", "latitude", "longitude"];
+const EDITABLE = ["code", "name_th", "name_en", "onvif_url", "main_url", "sub_url", "address", "latitude", "longitude"];
 
 export async function render(section, ctx) {
   const { t, api, say, me } = ctx;
@@ -125,8 +126,12 @@ export async function render(section, ctx) {
         body.username = user;
         body.password = pass;
       }
+      // a new camera with an ONVIF address and no stream URL: the camera says its streams
+      const byOnvif = !cam && body.onvif_url && !body.main_url;
       try {
-        const saved = cam ? await api("PATCH", `/cameras/${cam.id}`, body) : await api("POST", "/cameras", body);
+        const saved = cam
+          ? await api("PATCH", `/cameras/${cam.id}`, body)
+          : await api("POST", byOnvif ? "/cameras/onvif" : "/cameras", body);
         formBox.replaceChildren();
         say(t("cams.saved", { code: saved.code }), "ok");
         await refresh();
