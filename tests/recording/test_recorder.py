@@ -8,6 +8,7 @@ import itertools
 import json
 import subprocess
 import time
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from vms.auth.roles import Role
 from vms.auth.users import UserSpec, create_user
 from vms.db.models.identity import User
 from vms.db.models.recording import RecordingGap, RecordingSegment
+from vms.evidence.verify import verify_export
 from vms.recording import fmp4
 
 WALL_SPECS = default_specs(2)
@@ -119,6 +121,56 @@ def test_central_link_camera_is_recorded_in_segments_ffprobe_reads(wall_site: Wa
     assert _segments(wall_site, other) == []  # not central-linked: not recorded
 
 
+def test_recorded_video_is_exported_and_verifies(wall_site: WallSite, tmp_path: Path) -> None:
+    """Recorder to evidence, all real: a data-use request over two seconds the recorder wrote,
+    approved by the owning agency's administrator, exported from the recording store, and the
+    downloaded zip verifies against the site's key; its clip is the recorded bitstream with
+    its wall-clock times."""
+    cam = wall_site.cameras[0]["id"]
+    _set_central_link(wall_site, cam, True)
+    seg = _wait_for(
+        "a closed segment",
+        lambda: [s for s in _segments(wall_site, cam) if s.state == "closed"],
+    )[0]
+    start = seg.start.replace(tzinfo=UTC) + timedelta(seconds=0.5)
+    body = {
+        "cameras": [cam],
+        "start": start.isoformat(),
+        "end": (start + timedelta(seconds=2)).isoformat(),
+        "case_number": "PKT-REC-1",
+        "legal_basis": "Criminal Procedure Code s.132",
+        "reason": "recorder to export",
+    }
+    desk = _user(wall_site, "rec-desk", Role.DESK_OFFICER)
+    approver = _user(wall_site, "rec-approver", Role.AGENCY_ADMIN)
+    base = f"{wall_site.base_url}/api/v1/data-requests"
+    with httpx.Client(timeout=30) as http:
+        r = http.post(base, json=body, headers=desk)
+        assert r.status_code == 201, r.text
+        rid = r.json()["id"]
+        assert http.post(f"{base}/{rid}/approve", headers=approver).status_code == 200
+
+        def exported() -> bool:
+            got = http.get(f"{base}/{rid}", headers=desk).json()
+            assert got["export"]["state"] != "failed", got["export"]
+            return bool(got["state"] == "exported")
+
+        _wait_for("the export", exported, timeout=60)
+        r = http.get(f"{base}/{rid}/export", headers=desk)
+        assert r.status_code == 200, r.text
+        key = http.get(f"{wall_site.base_url}/api/v1/evidence/public-key", headers=desk).json()
+    zip_path = tmp_path / "export.zip"
+    zip_path.write_bytes(r.content)
+    verified = verify_export(zip_path, key["public_key_pem"].encode())
+    assert verified.files == [f"camera-{cam}-main.mp4"]
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(tmp_path / "out")
+    probe = _ffprobe(tmp_path / "out" / verified.files[0])
+    assert int(probe["streams"][0]["nb_read_frames"]) >= 15  # two seconds at 15 fps, from a key
+    began = datetime.fromtimestamp(float(probe["format"]["start_time"]), UTC)
+    assert start - timedelta(seconds=1.1) <= began <= start  # the keyframe at or before start
+
+
 def test_camera_down_is_a_marked_gap_and_recording_resumes(wall_site: WallSite) -> None:
     cam = wall_site.cameras[0]["id"]
     _set_central_link(wall_site, cam, True)
@@ -191,12 +243,11 @@ def test_trigger_records_an_event_with_pre_roll_then_stops(wall_site: WallSite) 
     assert other["events"] == []
 
 
-def _governor(site: WallSite) -> dict[str, str]:
-    """Bearer headers of a user of the governor's office (created on first use)."""
-    name = "rec-governor"
+def _user(site: WallSite, name: str, role: Role) -> dict[str, str]:
+    """Bearer headers of user `name` of the site's agency (created on first use)."""
     with site.server.services.db.session() as session:
         if session.scalar(select(User).where(User.username == name)) is None:
-            spec = UserSpec(name, ADMIN_PASSWORD, site.agency["id"], Role.GOVERNOR, "Governor")
+            spec = UserSpec(name, ADMIN_PASSWORD, site.agency["id"], role, name)
             create_user(session, spec, None)
     resp = httpx.post(
         f"{site.base_url}/api/v1/auth/token",
@@ -217,7 +268,7 @@ def test_emergency_forces_recording_in_its_scope_until_it_ends(wall_site: WallSi
     recordings = wall_site.server.services.recordings
     assert key not in recordings.recorder.streams
     url = f"{wall_site.base_url}/api/v1/emergency"
-    headers = _governor(wall_site)
+    headers = _user(wall_site, "rec-governor", Role.GOVERNOR)
     body = {
         "type": "natural_disaster",
         "reason": "flood drill",
