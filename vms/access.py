@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from vms.auth.principal import Principal
 from vms.auth.roles import (
     AUDIT_ALL_ROLES,
+    CENTRAL_LINK_ROLES,
     EVIDENCE_APPROVER_ROLES,
     PTZ_AGENCY_ADMIN_ROLES,
     PTZ_COMMAND_CENTER_ROLES,
@@ -50,6 +51,9 @@ class CameraRef(Protocol):
 
     @property
     def tags(self) -> Sequence[str] | None: ...
+
+    @property
+    def central_link(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +153,10 @@ def _decide_shared(
         return Decision(False, f"role {principal.role} lacks {permission}")
     if principal.is_global:
         return Decision(True, "global role")
+    if principal.role in CENTRAL_LINK_ROLES:  # the national system: the linked cameras only
+        if camera.central_link:
+            return Decision(True, "central-linked (national system)")
+        return Decision(False, "not linked to the central system")
     if camera.agency_id == principal.agency_id:
         return Decision(True, "own agency")
     if permission not in SHAREABLE:
@@ -262,6 +270,8 @@ def _shared_clause(
         return false()
     if principal.is_global:
         return true()
+    if principal.role in CENTRAL_LINK_ROLES:
+        return Camera.central_link.is_(True)
     clauses: list[ColumnElement[bool]] = [Camera.agency_id == principal.agency_id]
     if permission in SHAREABLE:
         for grant in principal.grants:

@@ -25,6 +25,7 @@ class Cam:
     id: int
     agency_id: int
     tags: list[str] = field(default_factory=list)
+    central_link: bool = False
 
 
 def who(role: Role, agency: int = 1, grants: tuple[GrantRule, ...] = (), scope=None) -> Principal:
@@ -121,6 +122,22 @@ def test_token_scope_narrows_the_role() -> None:
     assert not decide(p, P.CONTROL, Cam(1, 1), NOON_BKK)
 
 
+def test_the_national_account_sees_the_central_linked_cameras_only_read_only() -> None:
+    national = who(Role.NATIONAL, agency=5)
+    linked, unlinked = Cam(1, agency_id=2, central_link=True), Cam(2, agency_id=5)
+    assert decide(national, P.VIEW_LIVE, linked, NOON_BKK).reason.startswith("central-linked")
+    assert decide(national, P.VIEW_RECORDINGS, linked, NOON_BKK)
+    for perm in (P.CONTROL, P.EXPORT, P.MANAGE_CAMERAS):
+        assert not decide(national, perm, linked, NOON_BKK)
+    # not even its own agency's cameras unless linked, and no emergency widens it
+    assert not decide(national, P.VIEW_LIVE, unlinked, NOON_BKK)
+    everything = Override(1, "active", NOON_BKK - timedelta(hours=1),
+                          NOON_BKK + timedelta(hours=1), True)  # fmt: skip
+    assert not decide(national, P.VIEW_LIVE, unlinked, NOON_BKK, emergency=everything)
+    with pytest.raises(NotFound):
+        require(national, P.VIEW_LIVE, unlinked, NOON_BKK)
+
+
 def test_require_hides_unshared_and_forbids_visible() -> None:
     g = GrantRule(1, 2, 1, "live")
     with pytest.raises(NotFound, match="camera 30 not found"):
@@ -138,6 +155,10 @@ def test_sql_clause_agrees_with_decide(world: World) -> None:
     )
     now = NOON_BKK + timedelta(days=1)
     hour = timedelta(hours=1)
+    with world.services.db.session() as s:  # one linked camera: the national account's view
+        linked = s.get(Camera, world.cameras["police1"])
+        assert linked is not None
+        linked.central_link = True
     centers = frozenset({a["cc"]})
     overrides = (
         None,

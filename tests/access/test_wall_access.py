@@ -39,6 +39,7 @@ STEER = {
     Role.OPERATOR: (False, False, False),
     Role.DESK_OFFICER: (False, False, False),
     Role.GOVERNOR: (False, False, False),
+    Role.NATIONAL: (False, False, False),
 }
 
 

@@ -36,6 +36,9 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     GOVERNOR = "governor"
     SYSTEM_ADMIN = "system_admin"
+    # the national system's account: live and recorded video of the central-linked cameras
+    # (the national 20 % selection) of every agency, read-only, nothing else
+    NATIONAL = "national"
 
 
 P = Permission
@@ -76,8 +79,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {P.VIEW_LIVE, P.VIEW_RECORDINGS, P.DECLARE_EMERGENCY, P.VIEW_COVERAGE}
     ),
     Role.SYSTEM_ADMIN: frozenset(Permission),
+    Role.NATIONAL: frozenset({P.VIEW_LIVE, P.VIEW_RECORDINGS}),
 }
 
+# Roles that see exactly the central-linked cameras of every agency (vms.access.decide).
+CENTRAL_LINK_ROLES: frozenset[Role] = frozenset({Role.NATIONAL})
 # Roles whose permissions reach every agency's objects, not only their own and shared ones.
 GLOBAL_ROLES: frozenset[Role] = frozenset({Role.SYSTEM_ADMIN})
 # Roles whose audit view covers every agency (the command-center supervisor: "everything").

@@ -32,6 +32,7 @@ class _Cam:
     id: int
     agency_id: int
     tags: tuple[str, ...]
+    central_link: bool = False
 
 
 def _cameras(db: Database, ids: list[int]) -> dict[int, _Cam]:
@@ -41,7 +42,7 @@ def _cameras(db: Database, ids: list[int]) -> dict[int, _Cam]:
         rows = session.scalars(
             select(Camera).where(Camera.id.in_(ids)).options(selectinload(Camera.tag_rows))
         )
-        return {c.id: _Cam(c.id, c.agency_id, tuple(c.tags or ())) for c in rows}
+        return {c.id: _Cam(c.id, c.agency_id, tuple(c.tags or ()), c.central_link) for c in rows}
 
 
 async def take_over_sessions(
