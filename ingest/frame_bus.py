@@ -38,6 +38,13 @@ class Subscription:
         self.maxsize = maxsize
         self.lossless = lossless
         self.dropped = 0
+        # of those, skipped before its first keyframe (it joined mid-GOP with nothing cached):
+        # never delivered, so not a loss to a lossless subscriber
+        self.joined_mid_gop = 0
+        self._started = False
+        # lossless only: the packets (by id) it took up again with after refusing some, where
+        # its hole ends (`take_resumes`)
+        self._resumes: set[int] = set()
         self.closed = False
         self._queue: deque[EncodedPacket] = deque()
         self._backlog: deque[EncodedPacket] = deque()  # the cached GOP, read before the queue
@@ -49,6 +56,7 @@ class Subscription:
         if gop and gop[0].is_keyframe and not self.closed:
             self._backlog.extend(gop)
             self._await_keyframe = False
+            self._started = True
             self._ready.set()
 
     def offer(self, packet: EncodedPacket) -> None:
@@ -58,8 +66,13 @@ class Subscription:
         if self._await_keyframe:
             if not packet.is_keyframe:
                 self._count_drop(1)
+                if not self._started:
+                    self.joined_mid_gop += 1
                 return
             self._await_keyframe = False
+            if self._started and self.lossless:  # (a live viewer never asks: not kept)
+                self._resumes.add(id(packet))
+            self._started = True
         if len(self._queue) >= self.maxsize and self.lossless:
             self._count_drop(1)  # keep what is queued; resume at the next keyframe
             self._await_keyframe = True
@@ -74,6 +87,11 @@ class Subscription:
                 return
         self._queue.append(packet)
         self._ready.set()
+
+    def take_resumes(self) -> set[int]:
+        """The ids of the queued packets that begin again after a hole (each told once)."""
+        resumes, self._resumes = self._resumes, set()
+        return resumes
 
     def _count_drop(self, n: int) -> None:
         if n:

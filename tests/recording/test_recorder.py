@@ -199,7 +199,11 @@ def test_camera_no_longer_central_linked_stops_being_recorded(wall_site: WallSit
     _wait_for("recording", lambda: StreamKey(cam, "main") in recorder.streams)
     _set_central_link(wall_site, cam, False)
     _wait_for("stop", lambda: StreamKey(cam, "main") not in recorder.streams, timeout=10)
-    assert all(s.state == "closed" for s in _segments(wall_site, cam))
+    _wait_for(
+        "its segment closed",
+        lambda: all(s.state == "closed" for s in _segments(wall_site, cam)),
+        timeout=10,
+    )
 
 
 def test_trigger_records_an_event_with_pre_roll_then_stops(wall_site: WallSite) -> None:
@@ -294,8 +298,9 @@ def test_emergency_forces_recording_in_its_scope_until_it_ends(wall_site: WallSi
     assert ended.status_code == 200, ended.text
     _wait_for("the end of it", lambda: key not in recordings.recorder.streams, timeout=5)
     assert recordings.forced_by is None
-    segs = ours()
-    assert segs and all(s.state == "closed" for s in segs)
+    # its last segment is closed as the stream recorder stops (just after it leaves the set)
+    segs = _wait_for("every segment closed", lambda: all(s.state == "closed" for s in ours())
+                     and ours(), timeout=10)  # fmt: skip
     root = recordings.store.root
     assert int(_ffprobe(root / segs[0].path)["streams"][0]["nb_read_frames"]) >= 30
     for before, after in itertools.pairwise(segs):  # one continuous recording

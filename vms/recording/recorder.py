@@ -123,22 +123,29 @@ class StreamRecorder:
             await asyncio.sleep(BATCH_S)  # one thread hop for several pictures
             batch = [first, *sub.drain()]
             self.packets += len(batch)
-            overflowed = sub.dropped > seen_dropped
+            # what it skipped to reach its first keyframe (joining mid-GOP, nothing cached) was
+            # never its to lose: only refusals after that are an overflow
+            refused = sub.dropped - sub.joined_mid_gop
+            overflowed = refused > seen_dropped
             if overflowed:
-                self.overflows += sub.dropped - seen_dropped
-                seen_dropped = sub.dropped
+                self.overflows += refused - seen_dropped
+                seen_dropped = refused
                 log.error(
                     "recorder %s fell behind: %d packets refused (recorded as a gap)",
                     self.key,
                     self.overflows,
                 )
-            await self._in_thread(_write, segmenter, batch, overflowed)
+            resumes = sub.take_resumes()
+            await self._in_thread(_write, segmenter, batch, resumes)
 
 
-def _write(segmenter: Segmenter, batch: list[EncodedPacket], overflowed: bool) -> None:
-    if overflowed:
-        segmenter.interrupt("recorder overflow")
+def _write(segmenter: Segmenter, batch: list[EncodedPacket], resumes: set[int]) -> None:
+    """Feed the batch; the hole an overflow left is cut exactly where it is: before the
+    packet the subscription took up again with, the segment closes and the time up to it
+    is a `recorder overflow` gap."""
     for packet in batch:
+        if id(packet) in resumes:
+            segmenter.interrupt("recorder overflow")
         segmenter.feed(packet)
 
 
