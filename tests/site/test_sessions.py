@@ -114,3 +114,17 @@ async def test_a_user_at_the_cap_on_one_node_is_refused_on_another(
     finally:
         for pub in pubs:
             pub.stop()
+
+
+async def test_a_stopping_node_frees_its_places_at_once(
+    client: tuple[aioredis.Redis, str],
+) -> None:
+    c, prefix = client
+    staying, stopping = SiteSessions(c, prefix, 60_000), SiteSessions(c, prefix, 60_000)
+    assert await stopping.admit("t1", "10.0.0.1", "desk", 9, 1) is None
+    assert await staying.admit("t2", "10.0.0.2", "desk", 9, 1) == "user"
+    await stopping.close()  # not after the minute its ticket had left
+    assert await staying.admit("t2", "10.0.0.2", "desk", 9, 1) is None
+    await stopping.release("t1")  # its relay ends the session later: nothing more is sent
+    assert await stopping.admit("t3", "10.0.0.3", "desk", 9, 1) is None  # own caps only now
+    assert await c.zcard(f"{prefix}views:user:desk") == 1

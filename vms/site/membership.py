@@ -303,6 +303,8 @@ class RedisSite(_Base):
             async with asyncio.timeout(2 * REDIS_TIMEOUT_S):
                 await self.leases.release(self._held)  # the others need not wait
                 await self.registry.leave(self.node_name)
+                await self.sessions.close()  # nor for this node's viewers to lapse
+        self.sessions.closed = True  # also when Redis did not answer: its client closes next
         self._held.clear()
         await self.proxy.stop()
         await self._redis.aclose()

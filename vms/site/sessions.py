@@ -55,6 +55,7 @@ class SiteSessions:
         self._ttl_ms = ttl_ms
         self._admit = client.register_script(_ADMIT)
         self._tickets: dict[str, Ticket] = {}  # this node's running sessions
+        self.closed = False  # the node stopped: nothing more goes to Redis
         self.ops = 0
 
     def _keys(self, address: str, user: str | None) -> list[str]:
@@ -68,6 +69,8 @@ class SiteSessions:
     ) -> str | None:
         """None when admitted (the ticket counts until released), else which cap is full:
         "address" or "user". Redis unreachable: admitted (the node's own caps still hold)."""
+        if self.closed:
+            return None
         keys = self._keys(address, user)
         now = int(time.time() * 1000)
         caps = [per_address, per_user][: len(keys)]
@@ -86,11 +89,23 @@ class SiteSessions:
     async def release(self, ticket: str) -> None:
         """The session ended: it no longer counts anywhere."""
         held = self._tickets.pop(ticket, None)
-        if held is None:
+        if held is None or self.closed:
             return
+        await self._remove({ticket: held})
+
+    async def close(self) -> None:
+        """The node stops: its sessions stop counting now, not at their expiry (one round
+        trip), and nothing more is sent (its Redis client is closed after this)."""
+        held, self._tickets = self._tickets, {}
+        if held:
+            await self._remove(held)
+        self.closed = True
+
+    async def _remove(self, held: dict[str, Ticket]) -> None:
         pipe = self._redis.pipeline(transaction=False)
-        for key in held.keys:
-            pipe.zrem(key, ticket)
+        for ticket, where in held.items():
+            for key in where.keys:
+                pipe.zrem(key, ticket)
         try:
             await pipe.execute()
         except RedisError as exc:  # it stops counting at its expiry anyway
@@ -101,7 +116,7 @@ class SiteSessions:
     async def renew(self) -> None:
         """Keep this node's running sessions counted for another `ttl_ms` (one round trip;
         raises RedisError, which the site's tick handles)."""
-        if not self._tickets:
+        if not self._tickets or self.closed:
             return
         until = int(time.time() * 1000) + self._ttl_ms
         pipe = self._redis.pipeline(transaction=False)
