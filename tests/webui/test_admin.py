@@ -167,8 +167,7 @@ def test_share_two_cameras_and_download_the_days_pdf(
             admin.post("/api/v1/auth/login", json={"username": "muni-admin", "password": PASSWORD})
             assert admin.get(f"/api/v1/cameras/{suggested}").json()["central_link"] is True
         assert "เชื่อมโยงแล้ว 1 จาก" in page.locator("#selection-site").inner_text()
-        Path("/tmp/h10rec").mkdir(exist_ok=True)
-        page.screenshot(path="/tmp/h10rec/selection.png", full_page=True)
+        page.screenshot(path=str(tmp_path / "selection.png"), full_page=True)
         with page.expect_download() as info:
             page.click("#report-pdf")
         pdf_path = tmp_path / "uptime.pdf"
