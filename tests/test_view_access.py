@@ -110,3 +110,22 @@ async def test_only_the_viewer_may_end_or_patch_a_session(stations: Stations) ->
         assert await view.stop() == 204
     finally:
         await http.aclose()
+
+
+async def test_unlinking_a_camera_ends_the_national_systems_view(stations: Stations) -> None:
+    """The national account watches a central-linked camera; its agency unlinks it (a camera
+    edit, no grant involved) and the view ends at once."""
+    admin_a = stations.user("admin-a", Role.AGENCY_ADMIN, "a")
+    camera = f"{stations.server.url}/api/v1/cameras/{stations.camera_id}"
+    r = httpx.patch(camera, json={"central_link": True}, headers=admin_a, timeout=30)
+    assert r.status_code == 200, r.text
+    viewer, http = await _watch(stations, stations.user("nat", Role.NATIONAL, "b"))
+    try:
+        r = httpx.patch(camera, json={"central_link": False}, headers=admin_a, timeout=30)
+        assert r.status_code == 200, r.text
+        await eventually(lambda: stations.sessions() == 0, "the server to end the view")
+        await eventually(lambda: _ended(viewer), "the viewer's peer connection to close")
+        assert stations.server.services.view_access.ended_total == 1  # ended as access went
+    finally:
+        await viewer.stop()
+        await http.aclose()

@@ -247,10 +247,10 @@ def camera_clause(
     shared = _shared_clause(principal, permission, now)
     if emergency is None or not emergency.applies(principal, permission, now):
         return shared
-    return or_(shared, _scope_clause(emergency))
+    return or_(shared, scope_clause(emergency))
 
 
-def _scope_clause(emergency: Override) -> ColumnElement[bool]:
+def scope_clause(emergency: Override) -> ColumnElement[bool]:
     """The cameras in a declaration's scope, as SQL (mirrors `Override.in_scope`)."""
     if emergency.scope_all:
         return true()

@@ -1,8 +1,10 @@
 """Running live views stay within access: the moment access changes, every view is re-decided.
 
 A grant revoked, a user disabled or signed out, a role changed - each publishes
-"access.changed"; the watcher then asks `vms.access.decide` again for every running WHEP session
-(with the viewer's principal reloaded from the database) and ends those no longer allowed. It
+"access.changed" - and a camera edited or imported ("camera.changed": its tags under a tag
+grant, the central link the national account sees by); the watcher then asks
+`vms.access.decide` again for every running WHEP session (with the viewer's principal
+reloaded from the database) and ends those no longer allowed. It
 also re-checks every `recheck_s`, so grants that expire or leave their daily hours end views too.
 """
 
@@ -31,6 +33,7 @@ from vms.events import EventBus, EventSubscription
 log = logging.getLogger(__name__)
 
 TOPIC = "access.changed"
+CAMERA_CHANGED = "camera.changed"
 RECHECK_S = 30.0
 REVOKED = "access revoked"
 SIGNED_OUT = "viewer signed out or was disabled"
@@ -65,7 +68,7 @@ class ViewAccessWatcher:
         self.recheck_s = recheck_s
         self.emergency = emergency
         self.ended_total = 0
-        self._listener = BusListener(events, TOPIC, self._run, name="view-access")
+        self._listener = BusListener(events, (TOPIC, CAMERA_CHANGED), self._run, name="view-access")
 
     async def start(self) -> None:
         await self._listener.start()

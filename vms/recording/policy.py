@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, false, or_, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ingest.packet import StreamKey
+from vms.access import scope_clause
 from vms.db.engine import Database
 from vms.db.models.registry import Camera
 from vms.emergency.override import Override
@@ -54,7 +55,9 @@ def recorded_streams(
 
 
 def forced_cameras(session: Session, emergency: Override) -> dict[int, str | None]:
-    """The active cameras in the emergency's scope (id → sub-stream URL), judged by the same
-    `Override.in_scope` as every access decision."""
-    query = select(Camera).where(Camera.state == "active").options(selectinload(Camera.tag_rows))
-    return {c.id: c.sub_url for c in session.scalars(query) if emergency.in_scope(c)}
+    """The active cameras in the emergency's scope (id → sub-stream URL), by the SQL twin of
+    `Override.in_scope` the access decision lists cameras with (`vms.access.scope_clause`)."""
+    query = select(Camera.id, Camera.sub_url).where(
+        Camera.state == "active", scope_clause(emergency)
+    )
+    return {i: sub for i, sub in session.execute(query)}

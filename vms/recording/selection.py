@@ -86,12 +86,6 @@ def _position(camera: Camera) -> tuple[float, float] | None:
     return (camera.latitude, camera.longitude)
 
 
-def _nearest(point: tuple[float, float] | None, linked: list[tuple[float, float]]) -> float | None:
-    if point is None or not linked:
-        return None
-    return min(distance_m(point, p) for p in linked)
-
-
 def _spread(point: tuple[float, float] | None, nearest: float | None, any_linked: bool) -> float:
     if point is None:
         return UNKNOWN
@@ -103,26 +97,41 @@ def _spread(point: tuple[float, float] | None, nearest: float | None, any_linked
 def _suggest(
     candidates: list[Camera],
     count: int,
-    linked: list[tuple[float, float]],
+    placed: list[tuple[float, float]],
     availability: dict[int, float | None],
 ) -> list[Suggestion]:
+    """Pick `count` of `candidates` greedily; each pick's position is appended to `placed`
+    (the linked cameras' positions), so it counts for the next pick and the next agency.
+    Each candidate's distance to the nearest placed camera is measured once and lowered by
+    each pick, not measured again against all of them."""
+    points = {c.id: _position(c) for c in candidates}
+    nearest: dict[int, float | None] = {}
+    for cam in candidates:
+        point = points[cam.id]
+        near = [distance_m(point, p) for p in placed] if point is not None else []
+        nearest[cam.id] = min(near) if near else None
     picked: list[Suggestion] = []
     left = list(candidates)
-    placed = list(linked)
     while left and len(picked) < count:
         scored = []
         for cam in left:
-            point = _position(cam)
-            near = _nearest(point, placed)
             avail = availability.get(cam.id)
-            value = (UNKNOWN if avail is None else avail) * _spread(point, near, bool(placed))
-            scored.append((value, cam, near, avail))
-        value, best, near, avail = max(scored, key=lambda s: (s[0], -s[1].id))
+            spread = _spread(points[cam.id], nearest[cam.id], bool(placed))
+            scored.append(((UNKNOWN if avail is None else avail) * spread, cam, avail))
+        value, best, avail = max(scored, key=lambda s: (s[0], -s[1].id))
         name = best.name_th or best.name_en or best.code
-        picked.append(Suggestion(best.id, best.code, name, avail, near, round(value, 4)))
+        picked.append(
+            Suggestion(best.id, best.code, name, avail, nearest[best.id], round(value, 4))
+        )
         left.remove(best)
-        if (point := _position(best)) is not None:
-            placed.append(point)
+        if (where := points[best.id]) is not None:
+            placed.append(where)
+            for cam in left:
+                point = points[cam.id]
+                if point is not None:
+                    d = distance_m(point, where)
+                    old = nearest[cam.id]
+                    nearest[cam.id] = d if old is None else min(old, d)
     return picked
 
 
@@ -159,9 +168,12 @@ def build_selection(
         for s in a.streams
         if s.stream == "main"
     }
+    by_agency: dict[int, list[Camera]] = {}
+    for camera in active:
+        by_agency.setdefault(camera.agency_id, []).append(camera)
     shares: list[AgencyShare] = []
     for agency in agencies:
-        own = [c for c in active if c.agency_id == agency.id]
+        own = by_agency.get(agency.id, [])
         linked = sum(1 for c in own if c.central_link)
         share = AgencyShare(
             agency.id, agency.code, agency.name_th, agency.name_en, len(own), linked,
@@ -170,12 +182,6 @@ def build_selection(
         if share.needed:
             candidates = [c for c in own if not c.central_link]
             share.suggestions = _suggest(candidates, share.needed, linked_points, availability)
-            linked_points += [
-                p
-                for s in share.suggestions
-                for c in candidates
-                if c.id == s.camera_id and (p := _position(c)) is not None
-            ]
         shares.append(share)
     total = sum(s.cameras for s in shares)
     total_linked = sum(s.linked for s in shares)

@@ -58,10 +58,6 @@ CAMERA_CHANGED = "camera.changed"
 
 def _changed(services: Services, action: str, camera_ids: list[int], **extra: Any) -> None:
     services.events.publish(CAMERA_CHANGED, {"action": action, "camera_ids": camera_ids, **extra})
-    if action != "created":
-        # what a view's access hangs on may have moved (tags under a tag grant, the central
-        # link the national account sees by): running views are decided again at once
-        services.events.publish("access.changed", {"camera_ids": camera_ids})
 
 
 def _audit(services: Services, principal: CurrentPrincipal, action: str, camera: Camera) -> None:
