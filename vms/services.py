@@ -157,6 +157,7 @@ class Services:
             emergency=self.emergency.override,
             holds=lambda camera_id: self.site.holds(camera_id),
             held_elsewhere=lambda ids: self.site.held_elsewhere(ids),
+            leads=lambda: self.site.leads(),
         )
         self.metrics.register(RecordingCollector(self.recordings))
         if settings.recording.enabled:

@@ -3,15 +3,20 @@ by age, never a segment under an evidence lock."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from ingest.frame_bus import FrameBus
 from tests.recording.conftest import T0, PacketMaker, Rig
 from vms.access import as_utc
 from vms.db.models.recording import RecordingGap, RecordingLock, RecordingSegment
+from vms.events import InProcessEventBus
 from vms.recording.retention import apply_retention
 from vms.recording.segmenter import Segmenter
+from vms.recording.service import RecordingService
 from vms.recording.store import ticks_to_time
 
 
@@ -71,3 +76,21 @@ def test_by_age(rig: Rig, packets: PacketMaker) -> None:
     assert [r.id for r in _rows(rig)] == [rows[2].id]
     with rig.store.db.session() as session:
         assert list(session.scalars(select(RecordingGap))) == []  # older than kept: gone
+
+
+@pytest.mark.parametrize("leads", [True, False])
+async def test_only_the_node_that_leads_the_site_runs_retention(rig: Rig, leads: bool) -> None:
+    """Every node of a site shares one recordings index: one of them prunes it."""
+    config = rig.config.model_copy(update={"retention_interval_s": 0.1})
+    service = RecordingService(
+        config, rig.store.db, FrameBus(), InProcessEventBus(), leads=lambda: leads
+    )
+    await service.start()
+    try:
+        for _ in range(30):
+            await asyncio.sleep(0.1)
+            if service.last_retention is not None:
+                break
+    finally:
+        await service.stop()
+    assert (service.last_retention is not None) is leads

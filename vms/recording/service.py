@@ -57,6 +57,7 @@ class RecordingService:
         emergency: Callable[[], Override | None] = lambda: None,
         holds: Callable[[int], bool] = lambda _camera: True,
         held_elsewhere: HeldElsewhere = _nobody_else,
+        leads: Callable[[], bool] = lambda: True,
     ) -> None:
         self.config = config
         self.store = RecordingStore(db, Path(config.directory))
@@ -68,6 +69,7 @@ class RecordingService:
         self.forced_by: int | None = None  # the emergency in force at the last reconcile
         self._holds = holds
         self._held_elsewhere = held_elsewhere
+        self._leads = leads  # retention over the site's shared index runs on the leader only
         self._policy: list[StreamKey] = []  # what the policy selects site-wide
         self._listener = BusListener(
             events, ("camera.changed", "emergency."), self._follow, name="rec"
@@ -140,7 +142,8 @@ class RecordingService:
                     await self._close_left_open(at_start=False)
                 if time.monotonic() >= next_retention:
                     next_retention = time.monotonic() + self.config.retention_interval_s
-                    await self.retention()
+                    if self._leads():
+                        await self.retention()
             except Exception:
                 log.exception("recording sync/retention failed; retrying")
 
