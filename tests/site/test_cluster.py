@@ -352,6 +352,35 @@ def test_sign_in_lockout_holds_across_nodes(cluster: Cluster) -> None:
     assert "retry-after" in r.headers
 
 
+def test_an_event_trigger_sent_to_any_node_records_where_the_camera_is_pulled(
+    cluster: Cluster,
+) -> None:
+    """The trigger is forwarded to the node pulling the camera, which records it and writes
+    the one audit row; a node that does not pull it would record nothing."""
+    camera = next(c for c in cluster.cameras if c not in cluster.ids["recorded"])
+    via = cluster.other(cluster.owners()[camera])
+    r = httpx.post(
+        f"{via.base}/api/v1/cameras/{camera}/recordings/trigger",
+        json={"stream": "main", "post_roll_s": 6, "reason": "alarm at the gate"},
+        headers=cluster.admin,
+        timeout=10,
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["continuous"] is False
+    until(lambda: bool(_recording(cluster.db_url, [camera]).segments[camera]), 30,
+          "the triggered recording to appear")  # fmt: skip
+    engine = create_engine(cluster.db_url)
+    try:
+        with engine.connect() as conn:
+            audited = conn.execute(
+                text("SELECT count(*) FROM audit_records WHERE action = 'recording.trigger'"
+                     " AND camera_id = :c"), {"c": camera},
+            ).scalar_one()  # fmt: skip
+    finally:
+        engine.dispose()
+    assert audited == 1
+
+
 async def test_kill_nine_moves_its_cameras_and_a_viewer_plays_again(cluster: Cluster) -> None:
     victim = cluster.nodes[2]
     theirs = [c for c, n in cluster.owners().items() if n == victim.name]

@@ -13,7 +13,7 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from vms.access import require_camera
@@ -28,6 +28,7 @@ from vms.recording.events import timeline_events
 from vms.recording.ranges import RangeNotSatisfiable, parse_range
 from vms.recording.times import iso, parse_instant
 from vms.services import Services
+from vms.site.routing import elsewhere
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["recordings"])
 
@@ -232,21 +233,33 @@ def _audit(
 @router.post(
     "/{camera_id}/recordings/trigger",
     status_code=202,
+    response_model=TriggerOut,
     responses={
         404: {"description": "no such camera (or not yours)"},
         403: {"description": "visible, but you may not control it"},
-        503: {"description": "recording is disabled on this server"},
+        503: {
+            "description": "recording is disabled on this server; or the camera is moving "
+            "between nodes, or its node cannot be reached"
+        },
     },
 )
 async def trigger_recording(
-    camera_id: CameraId, body: TriggerIn, services: ServicesDep, principal: CurrentPrincipal
-) -> TriggerOut:
+    request: Request,
+    camera_id: CameraId,
+    body: TriggerIn,
+    services: ServicesDep,
+    principal: CurrentPrincipal,
+) -> TriggerOut | Response:
     """Event recording: from the cached GOP (the pre-roll, up to one GOP before now) until
     `post_roll_s` from now; a later trigger extends it. Needs the `control` permission on the
-    camera (who may act on it); audited as `recording.trigger`."""
+    camera (who may act on it); audited as `recording.trigger`. Asked of a node that does not
+    pull the camera, it is done (and audited) by the node that does, through this one."""
     missing = f"no camera with id {camera_id}"
     async with services.db.slot():
         owner = await asyncio.to_thread(_controllable, services, principal, camera_id, missing)
+    answer = await elsewhere(request, services.site, camera_id, await request.body())
+    if answer is not None:
+        return answer
     until = await services.recordings.trigger(camera_id, body.stream, body.post_roll_s)
     entry = AuditEntry.by(
         principal,
