@@ -8,6 +8,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from tests.fixtures_identity import World
@@ -102,6 +104,24 @@ def test_lifecycle_and_refusals(world: World) -> None:
     assert [h["state"] for h in history] == ["ended"]
     assert world.client_as("operator", "police").get("/api/v1/emergency/history").status_code == 403
     assert world.services.identity.audit.verify().ok
+
+
+def test_extensions_stop_at_the_configured_total(world: World) -> None:
+    world.services.emergency.config = EmergencyConfig(max_duration_s=600, max_total_s=1000)
+    gov = world.client_as("governor", "gov")
+    assert gov.post("/api/v1/emergency", json=_body(duration_s=600)).status_code == 201
+    assert gov.post("/api/v1/emergency/extend", json={"duration_s": 300}).status_code == 200
+    r = gov.post("/api/v1/emergency/extend", json={"duration_s": 200})
+    assert r.status_code == 422
+    assert "1100 s in all" in r.json()["detail"] and "1000 seconds" in r.json()["detail"]
+    r = gov.post("/api/v1/emergency/extend", json={"duration_s": 100})  # exactly the total
+    assert r.status_code == 200, r.text
+    assert _actions(world) == ["emergency.declare", "emergency.extend", "emergency.extend"]
+
+
+def test_a_total_below_one_declarations_maximum_is_refused() -> None:
+    with pytest.raises(ValidationError, match="max_total_s"):
+        EmergencyConfig(max_duration_s=600, max_total_s=599)
 
 
 def test_two_person_rule(world: World) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class EmergencyConfig(BaseModel):
@@ -20,3 +20,15 @@ class EmergencyConfig(BaseModel):
     max_duration_s: int = Field(
         259200, ge=1, description="Longest duration a declaration (or an extension) may ask for."
     )
+    max_total_s: int = Field(
+        2592000,
+        ge=1,
+        description="Longest an emergency may last in all, its extensions included; past it "
+        "a person ends it and declares anew.",
+    )
+
+    @model_validator(mode="after")
+    def _total_holds_one_declaration(self) -> EmergencyConfig:
+        if self.max_total_s < self.max_duration_s:
+            raise ValueError("max_total_s must be at least max_duration_s")
+        return self

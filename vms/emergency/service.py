@@ -272,6 +272,13 @@ class EmergencyService:
         row = self.current(session, now)
         if row is None:
             raise Conflict(self._nothing_open(session, now, "extend"))
+        total = self.config.max_total_s
+        if row.duration_s + duration_s > total:
+            raise InvalidInput(
+                f"duration_s: extending by {duration_s} s would make this emergency last "
+                f"{row.duration_s + duration_s} s in all, beyond the configured maximum of "
+                f"{total} seconds; end it and declare a new one"
+            )
         old_end = row.ends_at
         row.duration_s += duration_s
         if row.ends_at is not None:
