@@ -162,10 +162,8 @@ class RedisEventBus:
                 while not self._stopping:
                     await self._read(client, ">")
                 return
-            except ResponseError as exc:
-                if "NOGROUP" not in str(exc):
-                    raise
-                log.warning("event bus: the site's stream or our group is gone; re-joining")
+            except ResponseError as exc:  # NOGROUP: Redis restarted empty, or we were pruned
+                log.warning("event bus: Redis refused a read (%s); re-joining", exc)
             except REDIS_DOWN as exc:
                 log.warning("event bus: Redis reader lost (%s); reconnecting", type(exc).__name__)
             finally:
