@@ -54,13 +54,10 @@ async def test_sites_with_other_prefixes_do_not_hear_each_other() -> None:
         await b.stop()
 
 
-async def test_malformed_message_is_ignored_not_fatal() -> None:
-    import redis.asyncio as aioredis
-
+async def test_malformed_message_is_ignored_not_fatal(raw: aioredis.Redis) -> None:
     prefix = f"vms-m-{uuid.uuid4().hex[:8]}:"
     bus = RedisEventBus(REDIS_URL, prefix=prefix)
     await bus.start()
-    raw = aioredis.Redis.from_url(REDIS_URL)
     try:
         sub = bus.subscribe()
         await raw.xadd(bus.stream, {"e": b"not json"})
@@ -69,7 +66,6 @@ async def test_malformed_message_is_ignored_not_fatal() -> None:
         event = await sub.get(5.0)
         assert event is not None and event.topic == "x.ok"
     finally:
-        await raw.aclose()
         await bus.stop()
 
 
@@ -92,6 +88,13 @@ async def _cut_off(raw: aioredis.Redis, bus: RedisEventBus) -> int:
 
 
 @pytest.fixture
+async def raw() -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(REDIS_URL)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
 async def pair() -> AsyncIterator[tuple[RedisEventBus, RedisEventBus]]:
     prefix = f"vms-s-{uuid.uuid4().hex[:8]}:"
     a, b = RedisEventBus(REDIS_URL, prefix=prefix), RedisEventBus(REDIS_URL, prefix=prefix)
@@ -103,39 +106,32 @@ async def pair() -> AsyncIterator[tuple[RedisEventBus, RedisEventBus]]:
 
 
 async def test_events_sent_while_a_reader_was_cut_off_arrive_in_order(
-    pair: tuple[RedisEventBus, RedisEventBus],
+    pair: tuple[RedisEventBus, RedisEventBus], raw: aioredis.Redis
 ) -> None:
     """Pub/sub loses what is published while a listener reconnects; the stream does not."""
     a, b = pair
     sub = b.subscribe("n.")
-    raw = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        assert await _cut_off(raw, b) == 1
-        for n in range(50):
-            a.publish("n.x", {"n": n})
-        assert await _all(sub, 50) == list(range(50))
-        assert await sub.get(0.3) is None  # none twice
-    finally:
-        await raw.aclose()
+    assert await _cut_off(raw, b) == 1
+    for n in range(50):
+        a.publish("n.x", {"n": n})
+    assert await _all(sub, 50) == list(range(50))
+    assert await sub.get(0.3) is None  # none twice
 
 
 async def test_an_entry_handed_over_but_not_acknowledged_is_read_again_once(
-    pair: tuple[RedisEventBus, RedisEventBus],
+    pair: tuple[RedisEventBus, RedisEventBus], raw: aioredis.Redis
 ) -> None:
     a, b = pair
     sub = b.subscribe("n.")
     a.publish("n.x", {"n": 1})
     assert await _all(sub, 1) == [1]
-    raw = aioredis.Redis.from_url(REDIS_URL)
-    try:  # an entry Redis handed to b's group that b never saw: as if the reply was cut off
-        await _cut_off(raw, b)
-        await raw.xadd(a.stream, {"e": b'{"topic": "n.x", "data": {"n": 2}, "at": 0}'})
-        await raw.xreadgroup(b.group, b.group, {b.stream: ">"}, count=10)
-        a.publish("n.x", {"n": 3})
-        assert await _all(sub, 2) == [2, 3]
-        assert await sub.get(0.3) is None
-    finally:
-        await raw.aclose()
+    # an entry Redis handed to b's group that b never saw: as if the reply was cut off
+    await _cut_off(raw, b)
+    await raw.xadd(a.stream, {"e": b'{"topic": "n.x", "data": {"n": 2}, "at": 0}'})
+    await raw.xreadgroup(b.group, b.group, {b.stream: ">"}, count=10)
+    a.publish("n.x", {"n": 3})
+    assert await _all(sub, 2) == [2, 3]
+    assert await sub.get(0.3) is None
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
@@ -163,11 +159,12 @@ async def test_a_redis_restarted_empty_loses_nothing_published_after_it(tmp_path
         server.stop()
 
 
-async def test_a_dead_processs_group_is_removed_by_the_next_to_start() -> None:
+async def test_a_dead_processs_group_is_removed_by_the_next_to_start(
+    raw: aioredis.Redis,
+) -> None:
     """A group whose reader is not connected goes (kill -9 left it); a live one stays."""
     prefix = f"vms-g-{uuid.uuid4().hex[:8]}:"
     stream = prefix + "stream"
-    raw = aioredis.Redis.from_url(REDIS_URL)
     live = aioredis.Redis.from_url(REDIS_URL, client_name=READER_NAME + "live-node")
     bus = RedisEventBus(REDIS_URL, prefix=prefix)
     try:
@@ -181,6 +178,5 @@ async def test_a_dead_processs_group_is_removed_by_the_next_to_start() -> None:
         await bus.stop()  # leaving, it takes its own group with it
         left = {g["name"] for g in await raw.xinfo_groups(stream)}
         await raw.delete(stream)
-        await raw.aclose()
         await live.aclose()
     assert left == {b"live-node"}

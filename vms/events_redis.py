@@ -16,8 +16,8 @@ outboxes) still reaches it. A process killed with -9 leaves its group behind; th
 to start removes the groups whose reader connection is gone.
 
 So a process sees its own events and everyone else's, in the stream's order. What the stream
-keeps is bounded (`maxlen`, about a day of a busy site's events): a process cut off from Redis
-for longer than that loses the oldest of what it missed, and says so.
+keeps is bounded (`maxlen` entries): a process cut off from Redis while more than that were
+appended loses the oldest of what it missed, and says so.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from vms.events import Event, EventSubscription, InProcessEventBus
 
 log = logging.getLogger(__name__)
 
-READ_BLOCK_MS = 2_000  # a reader re-asks this often, which keeps its group from looking stale
+READ_BLOCK_MS = 2_000  # a blocked read returns this often (so a stopping reader ends by then)
 READ_COUNT = 500
 READER_NAME = "vms-events:"  # + the group: how a reader's connection is named in CLIENT LIST
 REDIS_DOWN = (aioredis.ConnectionError, aioredis.TimeoutError, OSError)
@@ -183,7 +183,7 @@ class RedisEventBus:
             if "BUSYGROUP" not in str(exc):
                 raise
             return  # still there: carry on where it left off
-        if self._last is None:
+        if last is None:
             await self._prune(client)  # and from here on, every entry after this one is ours
             mine = [
                 g for g in await client.xinfo_groups(self.stream) if _text(g["name"]) == self.group
